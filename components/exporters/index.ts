@@ -1,0 +1,5 @@
+export * from "./application-scrape-targets";
+export * from "./blackbox-exporter";
+export * from "./flux-state-metrics";
+export * from "./opensearch-exporter";
+export * from "./postgres-exporter";

@@ -1,0 +1,129 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { helmRelease } from "../shared/helm";
+import { CHARTS } from "../versions";
+
+export interface LogShipperArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** Loki's in-cluster URL (gateway). */
+  readonly lokiUrl: pulumi.Input<string>;
+  /** Becomes the `cluster` label of every stream. */
+  readonly clusterName: string;
+  /**
+   * Namespaces whose logs are tenant data: never shipped to the platform log store. A regular
+   * expression over the namespace name, e.g. `tenant-.+`.
+   */
+  readonly excludedNamespacePattern: string;
+}
+
+/** Alloy's configuration: tail the node's pod logs, drop tenant namespaces, label, push to Loki. */
+export function alloyConfig(args: {
+  lokiUrl: string;
+  clusterName: string;
+  excludedNamespacePattern: string;
+}): string {
+  const q = (s: string) => JSON.stringify(s);
+  return `// Rendered by platform-monitoring (components/logging/log-shipper.ts). Do not edit by hand.
+discovery.kubernetes "pods" {
+  role = "pod"
+  selectors {
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("NODE_NAME")
+  }
+}
+
+discovery.relabel "platform_pods" {
+  targets = discovery.kubernetes.pods.targets
+
+  // Tenant namespaces hold tenant data; it never enters the platform log store.
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    regex         = ${q(args.excludedNamespacePattern)}
+    action        = "drop"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"]
+    regex         = "^;*([^;]+)(;.*)?$"
+    target_label  = "app"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+    separator     = "/"
+    target_label  = "__path__"
+    replacement   = "/var/log/pods/*$1/*.log"
+  }
+}
+
+local.file_match "pods" {
+  path_targets = discovery.relabel.platform_pods.output
+}
+
+loki.source.file "pods" {
+  targets    = local.file_match.pods.targets
+  forward_to = [loki.process.pods.receiver]
+}
+
+loki.process "pods" {
+  stage.cri {}
+  forward_to = [loki.write.platform.receiver]
+}
+
+loki.write "platform" {
+  endpoint {
+    url = ${q(`${args.lokiUrl}/loki/api/v1/push`)}
+  }
+  external_labels = {
+    cluster = ${q(args.clusterName)},
+  }
+}
+`;
+}
+
+/** Grafana Alloy as a DaemonSet, shipping platform pod logs to Loki. */
+export class LogShipper extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: LogShipperArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform-monitoring:logging:LogShipper", name, {}, opts);
+    const config = pulumi.output(args.lokiUrl).apply((lokiUrl) =>
+      alloyConfig({
+        lokiUrl,
+        clusterName: args.clusterName,
+        excludedNamespacePattern: args.excludedNamespacePattern,
+      }),
+    );
+    const values = {
+      fullnameOverride: name,
+      controller: { type: "daemonset" },
+      alloy: {
+        configMap: { create: true, content: config },
+        mounts: { varlog: true },
+        extraEnv: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      },
+      serviceMonitor: { enabled: true },
+    };
+    this.release = helmRelease(
+      `${name}-release`,
+      { releaseName: name, namespace: args.namespace, chart: CHARTS.alloy, values },
+      { parent: this },
+    );
+    this.registerOutputs({ release: this.release });
+  }
+}

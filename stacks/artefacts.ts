@@ -1,0 +1,111 @@
+/**
+ * From the resources a stack run registered to the files a reviewer reads. Each kind of artefact
+ * is an {@link ArtefactWriter}; a feature adds its writer to {@link WRITERS} and nothing else changes.
+ * Resources no writer claims are dumped with their inputs under `kubernetes/` or `pulumi/`.
+ */
+import { stableJson, stableYaml } from "../components/shared/serialize";
+import { isSecretValue, type RecordedResource, type StackRun } from "./mock-runtime";
+
+export interface Artefact {
+  /** Path relative to the render directory, with forward slashes. */
+  readonly path: string;
+  readonly content: string;
+}
+
+export interface ArtefactWriter {
+  readonly name: string;
+  /** Resources this writer turns into artefacts; they are not dumped generically. */
+  claims(resource: RecordedResource): boolean;
+  /** Artefacts for the claimed resources (given sorted by type and name). */
+  write(claimed: RecordedResource[], run: StackRun): Artefact[];
+}
+
+/** What a secret input renders as. */
+export const SECRET_MARKER = "[secret]";
+/** What a known secret value inside a rendered text becomes. */
+export const REDACTED = "redacted-secret";
+
+/** Replaces secret inputs by {@link SECRET_MARKER}, deeply. */
+export function maskSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return SECRET_MARKER;
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+  }
+  return value;
+}
+
+/** Replaces every known secret value inside a text by {@link REDACTED}. */
+export function redactText(text: string, secretValues: readonly string[]): string {
+  return secretValues.reduce((t, s) => t.split(s).join(REDACTED), text);
+}
+
+/** Short, file-name-safe form of a type token: `kubernetes:monitoring.coreos.com/v1:Probe` → `probe`. */
+function kindOf(type: string): string {
+  return (type.split(":").pop() ?? type).toLowerCase();
+}
+
+const kubernetesDump: ArtefactWriter = {
+  name: "kubernetes",
+  claims: (r) => r.custom && r.type.startsWith("kubernetes:"),
+  write: (claimed) =>
+    claimed.map((r) => ({
+      path: `kubernetes/${kindOf(r.type)}-${r.name}.yaml`,
+      content: stableYaml({ type: r.type, name: r.name, inputs: maskSecrets(r.inputs) }),
+    })),
+};
+
+const pulumiDump: ArtefactWriter = {
+  name: "pulumi",
+  claims: (r) => r.custom,
+  write: (claimed) =>
+    claimed.map((r) => ({
+      path: `pulumi/${r.type.split(":")[0]}-${kindOf(r.type)}-${r.name}.yaml`,
+      content: stableYaml({ type: r.type, name: r.name, inputs: maskSecrets(r.inputs) }),
+    })),
+};
+
+/**
+ * Writers in priority order: the first that claims a resource gets it. Feature writers go before the
+ * generic dumps.
+ */
+export const WRITERS: ArtefactWriter[] = [kubernetesDump, pulumiDump];
+
+/** Registers a feature's writer ahead of the generic dumps. */
+export function registerWriter(writer: ArtefactWriter): void {
+  if (WRITERS.some((w) => w.name === writer.name)) return;
+  WRITERS.splice(WRITERS.length - 2, 0, writer);
+}
+
+function compareResources(a: RecordedResource, b: RecordedResource): number {
+  return a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
+}
+
+/** A secret value found in an artefact: the render refuses to write it. */
+export class SecretLeakError extends Error {
+  constructor(readonly leaks: { path: string }[]) {
+    super(`secret values found in rendered files: ${leaks.map((l) => l.path).join(", ")}`);
+    this.name = "SecretLeakError";
+  }
+}
+
+/** Every artefact of a run, sorted by path; throws {@link SecretLeakError} if one holds a secret. */
+export function renderArtefacts(run: StackRun): Artefact[] {
+  const byWriter = new Map<ArtefactWriter, RecordedResource[]>(WRITERS.map((w) => [w, []]));
+  for (const r of [...run.resources].sort(compareResources)) {
+    const writer = WRITERS.find((w) => w.claims(r));
+    if (writer) byWriter.get(writer)?.push(r);
+  }
+  const artefacts: Artefact[] = [];
+  for (const [writer, claimed] of byWriter) artefacts.push(...writer.write(claimed, run));
+  artefacts.push({ path: "outputs.json", content: stableJson(maskSecrets(run.outputs)) });
+
+  const paths = new Set<string>();
+  for (const a of artefacts) {
+    if (paths.has(a.path)) throw new Error(`two artefacts would be written to ${a.path}`);
+    paths.add(a.path);
+  }
+  const leaks = artefacts.filter((a) => run.secretValues.some((s) => a.content.includes(s)));
+  if (leaks.length > 0) throw new SecretLeakError(leaks);
+  return artefacts.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `npm test`: typecheck, lint, format check, the mocha suites (which run the real tools and servers),
+# then the real tools on a fresh render of every stack. Prints one closing line: N passed, N failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failures=()
+step() {
+  local name="$1"; shift
+  echo "== ${name}"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("${name}"); fi
+}
+
+require_tool() {
+  command -v "$1" >/dev/null 2>&1 || { echo "missing $1: run 'apt-get install $2' (or bash .ci/run)" >&2; exit 1; }
+}
+require_tool promtool prometheus
+require_tool amtool prometheus-alertmanager
+require_tool prometheus-alertmanager prometheus-alertmanager
+
+step "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
+step "lint (eslint)" npx eslint .
+step "format (prettier --check)" npx prettier --check --log-level warn .
+
+mocha_out=$(mktemp)
+echo "== mocha"
+npx mocha 2>&1 | tee "${mocha_out}"
+mocha_status=${PIPESTATUS[0]}
+mocha_passed=$(grep -Eo '^\s+[0-9]+ passing' "${mocha_out}" | grep -Eo '[0-9]+' || echo 0)
+mocha_failed=$(grep -Eo '^\s+[0-9]+ failing' "${mocha_out}" | grep -Eo '[0-9]+' || echo 0)
+rm -f "${mocha_out}"
+passed=$((passed + mocha_passed))
+failed=$((failed + mocha_failed))
+if [ "${mocha_status}" -ne 0 ] && [ "${mocha_failed}" -eq 0 ]; then failed=$((failed + 1)); failures+=("mocha"); fi
+
+render_root=test/.cache/render
+for stack in $(ls Pulumi.*.yaml | sed -E 's/^Pulumi\.(.+)\.yaml$/\1/'); do
+  out="${render_root}/${stack}"
+  step "render ${stack}" npm run --silent render -- --stack "${stack}" --out "${out}"
+  if compgen -G "${out}/prometheus/rules/*.yaml" >/dev/null; then
+    step "promtool check rules (${stack})" promtool check rules "${out}"/prometheus/rules/*.yaml
+  fi
+  if [ -f "${out}/alertmanager/alertmanager.yaml" ]; then
+    step "amtool check-config (${stack})" amtool check-config "${out}/alertmanager/alertmanager.yaml"
+  fi
+done
+
+echo
+if [ "${failed}" -gt 0 ] && [ "${#failures[@]}" -gt 0 ]; then printf 'failed step: %s\n' "${failures[@]}"; fi
+echo "${passed} passed, ${failed} failed"
+[ "${failed}" -eq 0 ]
