@@ -23,6 +23,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["test/tools/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unused-expressions": "off",

@@ -131,6 +131,19 @@ export class MonitoringCore extends pulumi.ComponentResource {
   public readonly grafanaAdminPassword: pulumi.Output<string>;
   public readonly jobs: CoreJobs;
 
+  /** The job labels a core named `name` produces: the chart derives them from its full name. */
+  static jobsFor(name: string): CoreJobs {
+    return {
+      prometheus: `${name}-prometheus`,
+      alertmanager: `${name}-alertmanager`,
+      grafana: `${name}-grafana`,
+      operator: `${name}-operator`,
+      kubeStateMetrics: "kube-state-metrics",
+      nodeExporter: "node-exporter",
+      kubelet: "kubelet",
+    };
+  }
+
   constructor(name: string, args: MonitoringCoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform-monitoring:core:MonitoringCore", name, {}, opts);
     const { prometheus, alertmanager, grafana, ingress } = args;
@@ -279,15 +292,7 @@ export class MonitoringCore extends pulumi.ComponentResource {
     this.alertmanagerUrl = `https://${ingress.alertmanagerHost}`;
     this.prometheusServiceUrl = pulumi.interpolate`http://${name}-prometheus.${args.namespace}.svc:9090`;
     this.alertmanagerServiceUrl = pulumi.interpolate`http://${name}-alertmanager.${args.namespace}.svc:9093`;
-    this.jobs = {
-      prometheus: `${name}-prometheus`,
-      alertmanager: `${name}-alertmanager`,
-      grafana: `${name}-grafana`,
-      operator: `${name}-operator`,
-      kubeStateMetrics: "kube-state-metrics",
-      nodeExporter: "node-exporter",
-      kubelet: "kubelet",
-    };
+    this.jobs = MonitoringCore.jobsFor(name);
 
     this.registerOutputs({
       release: this.release,
