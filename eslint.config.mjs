@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/tools/**/*.ts"],
+    files: ["test/tools/**/*.ts", "test/bench/**/*.ts"],
     rules: { "no-console": "off" },
   },
   {

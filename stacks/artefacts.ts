@@ -3,6 +3,8 @@
  * is an {@link ArtefactWriter}; a feature adds its writer to {@link WRITERS} and nothing else changes.
  * Resources no writer claims are dumped with their inputs under `kubernetes/` or `pulumi/`.
  */
+import { alertmanagerConfigWriter, pagerdutyWriter } from "../components/alerting/artefacts";
+import { lokiRulesWriter, prometheusRulesWriter } from "../components/alerts/artefacts";
 import { stableJson, stableYaml } from "../components/shared/serialize";
 import { maskSecrets, type Artefact, type ArtefactWriter } from "./artefact-writer";
 import type { RecordedResource, StackRun } from "./mock-runtime";
@@ -38,7 +40,14 @@ const pulumiDump: ArtefactWriter = {
  * Writers in priority order: the first that claims a resource gets it. Feature writers go before the
  * generic dumps.
  */
-export const WRITERS: ArtefactWriter[] = [kubernetesDump, pulumiDump];
+export const WRITERS: ArtefactWriter[] = [
+  prometheusRulesWriter,
+  lokiRulesWriter,
+  alertmanagerConfigWriter,
+  pagerdutyWriter,
+  kubernetesDump,
+  pulumiDump,
+];
 
 /** Registers a feature's writer ahead of the generic dumps. */
 export function registerWriter(writer: ArtefactWriter): void {

@@ -4,21 +4,28 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertDelivery } from "../components/alerting/alert-delivery";
+import { PagerDutyPaging } from "../components/alerting/pagerduty-paging";
+import { AlertRules } from "../components/alerts/alert-rules";
+import { alertCatalog, logAlertCatalog } from "../components/alerts/catalog";
 import { MonitoringCore } from "../components/core/monitoring-core";
 import { PrometheusOperatorCrds } from "../components/core/prometheus-crds";
 import {
   ApplicationScrapeTargets,
   BlackboxExporter,
   FluxStateMetrics,
+  IsolationCanary,
   OpenSearchExporter,
+  PlatformControllerMonitors,
   PostgresExporter,
 } from "../components/exporters";
 import { LogShipper } from "../components/logging/log-shipper";
 import { Loki } from "../components/logging/loki";
 import { COMMON_LABELS } from "../components/shared/labels";
-import { opaqueSecret } from "../components/shared/secrets";
-import { stableYaml } from "../components/shared/serialize";
+import { UptimeKuma } from "../components/uptime-kuma/uptime-kuma";
+import { AREAS } from "./config";
 import { loadStackConfig, type StackConfig } from "./config";
+import { buildRuleContext, COMPONENT_NAMES as NAMES } from "./rule-context";
 
 /** Secrets the config guarantees present (validated in `loadStackConfig`). */
 function requiredSecret(cfg: StackConfig, key: keyof StackConfig["secrets"]): pulumi.Output<string> {
@@ -52,22 +59,51 @@ export function platform(): Record<string, unknown> {
   );
   const ns = namespace.metadata.name;
 
-  const crds = new PrometheusOperatorCrds("prometheus-operator-crds", { namespace: ns }, inCluster);
+  const crds = new PrometheusOperatorCrds(NAMES.crds, { namespace: ns }, inCluster);
   const afterCrds: pulumi.ComponentResourceOptions = { ...inCluster, dependsOn: [crds] };
 
-  const alertmanagerConfig = opaqueSecret(
-    "alertmanager-config",
+  // Paging: PagerDuty services per area (only where the stack pages), the external dead-man's switch,
+  // and Alertmanager's configuration derived from both and from the catalog's areas.
+  const pagerduty = cfg.receivers.pagerduty.enabled
+    ? new PagerDutyPaging(NAMES.pagerduty, {
+        token: requiredSecret(cfg, "pagerdutyToken"),
+        environment: cfg.environment,
+        areas: AREAS,
+        escalation: cfg.receivers.pagerduty.escalation ?? [],
+        numLoops: cfg.receivers.pagerduty.numLoops,
+        maintenanceWindows: cfg.receivers.pagerduty.maintenanceWindows,
+      })
+    : undefined;
+  const grafanaUrl = `https://${cfg.ingress.grafanaHost}`;
+  const uptimeKuma = new UptimeKuma(NAMES.uptimeKuma, {
+    ...cfg.uptimeKuma,
+    publicEndpoints: cfg.controlPlane.publicEndpoints,
+    grafanaUrl,
+    ingressClassName: cfg.ingress.className,
+    clusterIssuer: cfg.ingress.clusterIssuer,
+    slackWebhookUrl: requiredSecret(cfg, "slackWebhookUrl"),
+    pagerdutyIntegrationKey: pagerduty?.integrationKeys.monitoring,
+  });
+  const alertDelivery = new AlertDelivery(
+    NAMES.alertDelivery,
     {
       namespace: ns,
-      data: {
-        "alertmanager.yaml": stableYaml({ route: { receiver: "null" }, receivers: [{ name: "null" }] }),
-      },
+      environment: cfg.environment,
+      slackChannels: cfg.receivers.slack.channels,
+      slackWebhookUrl: requiredSecret(cfg, "slackWebhookUrl"),
+      pagerdutyKeys: pagerduty?.integrationKeys ?? {},
+      opsgenie:
+        cfg.receivers.opsgenie.enabled && cfg.receivers.opsgenie.team
+          ? { team: cfg.receivers.opsgenie.team, apiKey: requiredSecret(cfg, "opsgenieApiKey") }
+          : undefined,
+      deadMansSwitchUrl: uptimeKuma.deadMansSwitchUrl,
+      alertmanagerUrl: `https://${cfg.ingress.alertmanagerHost}`,
     },
-    { provider: watchedCluster },
+    inCluster,
   );
 
   const core = new MonitoringCore(
-    "kps",
+    NAMES.core,
     {
       namespace: ns,
       clusterName: cfg.kubernetes.clusterName,
@@ -75,14 +111,18 @@ export function platform(): Record<string, unknown> {
       storageClass: cfg.kubernetes.storageClass,
       ingress: cfg.ingress,
       prometheus: cfg.prometheus,
-      alertmanager: { ...cfg.alertmanager, configSecretName: "alertmanager-config", mountedSecretNames: [] },
+      alertmanager: {
+        ...cfg.alertmanager,
+        configSecretName: alertDelivery.configSecretName,
+        mountedSecretNames: [alertDelivery.credentialsSecretName],
+      },
       grafana: cfg.grafana,
     },
-    { ...inCluster, dependsOn: [crds, alertmanagerConfig] },
+    { ...inCluster, dependsOn: [crds, alertDelivery] },
   );
 
   const loki = new Loki(
-    "loki",
+    NAMES.loki,
     {
       namespace: ns,
       mode: cfg.loki.mode,
@@ -95,7 +135,7 @@ export function platform(): Record<string, unknown> {
     afterCrds,
   );
   new LogShipper(
-    "alloy",
+    NAMES.logShipper,
     {
       namespace: ns,
       lokiUrl: loki.url,
@@ -106,12 +146,12 @@ export function platform(): Record<string, unknown> {
   );
 
   new PostgresExporter(
-    "postgres-exporter",
+    NAMES.postgresExporter,
     { namespace: ns, ...cfg.exporters.postgres, password: requiredSecret(cfg, "postgresExporterPassword") },
     afterCrds,
   );
   new OpenSearchExporter(
-    "opensearch-exporter",
+    NAMES.opensearchExporter,
     {
       namespace: ns,
       ...cfg.exporters.opensearch,
@@ -120,7 +160,7 @@ export function platform(): Record<string, unknown> {
     afterCrds,
   );
   new BlackboxExporter(
-    "blackbox-exporter",
+    NAMES.blackboxExporter,
     {
       namespace: ns,
       namespaceName: cfg.namespaces.monitoring,
@@ -130,9 +170,9 @@ export function platform(): Record<string, unknown> {
     },
     afterCrds,
   );
-  new FluxStateMetrics("flux-state-metrics", { namespace: ns }, afterCrds);
+  new FluxStateMetrics(NAMES.fluxStateMetrics, { namespace: ns }, afterCrds);
   new ApplicationScrapeTargets(
-    "cameleer",
+    NAMES.applications,
     {
       namespace: ns,
       controlPlaneNamespace: cfg.namespaces.controlPlane,
@@ -142,9 +182,44 @@ export function platform(): Record<string, unknown> {
     afterCrds,
   );
 
+  new PlatformControllerMonitors(
+    NAMES.platformControllers,
+    {
+      namespace: ns,
+      fluxNamespace: cfg.namespaces.flux,
+      certManagerNamespace: cfg.namespaces.certManager,
+      interval: cfg.prometheus.scrapeInterval,
+    },
+    afterCrds,
+  );
+  new IsolationCanary(
+    NAMES.isolationCanary,
+    {
+      monitoringNamespace: ns,
+      tenantPrefix: cfg.namespaces.tenantPrefix,
+      scrapeInterval: cfg.prometheus.scrapeInterval,
+    },
+    afterCrds,
+  );
+
+  const ruleContext = buildRuleContext(cfg);
+  new AlertRules(
+    NAMES.alertRules,
+    {
+      namespace: ns,
+      areas: alertCatalog(ruleContext),
+      logRules: logAlertCatalog(ruleContext),
+      context: ruleContext,
+    },
+    afterCrds,
+  );
+
   return {
     environment: cfg.environment,
     grafanaUrl: core.grafanaUrl,
+    uptimeKumaUrl: uptimeKuma.url,
+    statusPageUrl: uptimeKuma.statusPageUrl,
+    pagerdutyServiceUrls: pagerduty?.serviceUrls ?? {},
     prometheusUrl: core.prometheusUrl,
     alertmanagerUrl: core.alertmanagerUrl,
     grafanaAdminUser: core.grafanaAdminUser,

@@ -20,14 +20,24 @@ export const COMPONENT_NAMES = {
   blackboxExporter: "blackbox-exporter",
   fluxStateMetrics: "flux-state-metrics",
   applications: "cameleer",
-  isolationCanary: "tenant-isolation-canary",
+  isolationCanary: "isolation-canary",
+  platformControllers: "platform-controllers",
+  alertRules: "alert-rules",
+  alertDelivery: "alertmanager",
+  pagerduty: "pagerduty",
+  uptimeKuma: "uptime-kuma",
 } as const;
 
 export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
   const ns = cfg.namespaces;
   const core = MonitoringCore.jobsFor(COMPONENT_NAMES.core);
   const names: PlatformNames = {
-    namespaces: { monitoring: ns.monitoring, controlPlane: ns.controlPlane, flux: ns.flux, certManager: ns.certManager },
+    namespaces: {
+      monitoring: ns.monitoring,
+      controlPlane: ns.controlPlane,
+      flux: ns.flux,
+      certManager: ns.certManager,
+    },
     jobs: {
       controlPlane: "cameleer-saas",
       tenantServer: "cameleer3-server",

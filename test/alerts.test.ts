@@ -43,13 +43,16 @@ describe("alert catalog", () => {
         const problems: string[] = [];
         const exprs = [
           ...alerts.map((a) => ({ name: a.alert, expr: a.expr })),
-          ...areas.flatMap((a) => (a.recordings ?? []).flatMap((g) => g.rules.map((r) => ({ name: r.record, expr: r.expr })))),
+          ...areas.flatMap((a) =>
+            (a.recordings ?? []).flatMap((g) => g.rules.map((r) => ({ name: r.record, expr: r.expr }))),
+          ),
         ];
         for (const { name, expr } of exprs) {
           const parsed = parsePromQL(expr);
           if (parsed.errors.length > 0) problems.push(`${name}: syntax error at offset ${parsed.errors[0]}`);
           if (parsed.metrics.length === 0 && name !== "Watchdog") problems.push(`${name}: selects no metric`);
-          for (const m of parsed.metrics) if (!isKnownMetric(m, recorded)) problems.push(`${name}: unknown metric ${m}`);
+          for (const m of parsed.metrics)
+            if (!isKnownMetric(m, recorded)) problems.push(`${name}: unknown metric ${m}`);
         }
         assert.deepEqual(problems, []);
       });
@@ -59,19 +62,23 @@ describe("alert catalog", () => {
           for (const t of a.tests) {
             for (const e of t.expect) {
               assert.ok(e.labels.tenant, `${a.alert} / ${t.name}: no tenant label`);
-              assert.match(e.labels.namespace ?? "", new RegExp(`^${ctx.tenantPrefix}`), `${a.alert}: namespace`);
+              assert.match(
+                e.labels.namespace ?? "",
+                new RegExp(`^${ctx.tenantPrefix}`),
+                `${a.alert}: namespace`,
+              );
             }
           }
         }
       });
 
-      it("passes promtool check rules and promtool test rules", function () {
+      it("passes promtool check rules and promtool test rules", async function () {
         this.timeout(300_000);
         const dir = writeRulesAndTests(areas, ctx);
         try {
           const check = checkRules(dir);
           assert.ok(check.ok, check.output);
-          const test = testRules(dir);
+          const test = await testRules(dir);
           assert.ok(test.ok, test.output);
           assert.match(test.output, /SUCCESS/);
         } finally {
@@ -102,7 +109,8 @@ describe("alert catalog", () => {
         if (!text.startsWith(`# ${alert}\n`)) problems.push(`${alert}: runbook title must be "# ${alert}"`);
         for (const section of RUNBOOK_SECTIONS) {
           const m = new RegExp(`^## ${section}\\n([\\s\\S]*?)(?=^## |$(?![\\s\\S]))`, "m").exec(text);
-          if (!m || m[1].trim().length < 40) problems.push(`${alert}: section "## ${section}" missing or empty`);
+          if (!m || m[1].trim().length < 40)
+            problems.push(`${alert}: section "## ${section}" missing or empty`);
         }
       }
       assert.deepEqual(problems, []);

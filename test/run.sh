@@ -26,7 +26,7 @@ step "format (prettier --check)" npx prettier --check --log-level warn .
 
 mocha_out=$(mktemp)
 echo "== mocha"
-npx mocha 2>&1 | tee "${mocha_out}"
+npx mocha "test/**/*.test.ts" 2>&1 | tee "${mocha_out}"
 mocha_status=${PIPESTATUS[0]}
 mocha_passed=$(grep -Eo '^\s+[0-9]+ passing' "${mocha_out}" | grep -Eo '[0-9]+' || echo 0)
 mocha_failed=$(grep -Eo '^\s+[0-9]+ failing' "${mocha_out}" | grep -Eo '[0-9]+' || echo 0)

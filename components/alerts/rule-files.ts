@@ -25,7 +25,9 @@ export interface RuleGroup {
 }
 
 /** Labels every alert of a definition carries, besides those its expression produces. */
-export function alertLabels(def: Pick<AlertDefinition, "severity" | "area" | "labels">): Record<string, string> {
+export function alertLabels(
+  def: Pick<AlertDefinition, "severity" | "area" | "labels">,
+): Record<string, string> {
   return { ...def.labels, severity: def.severity, area: def.area };
 }
 
@@ -41,7 +43,10 @@ export function alertAnnotations(
   };
 }
 
-export function alertingRule(def: AlertDefinition | LogAlertDefinition, ctx: RuleContext): PrometheusAlertingRule {
+export function alertingRule(
+  def: AlertDefinition | LogAlertDefinition,
+  ctx: RuleContext,
+): PrometheusAlertingRule {
   return {
     alert: def.alert,
     expr: def.expr,
@@ -56,7 +61,11 @@ export function ruleGroups(area: AreaRules, ctx: RuleContext): RuleGroup[] {
   const recordings: RuleGroup[] = (area.recordings ?? []).map((g) => ({
     name: `${area.area}.${g.group}`,
     ...(g.interval ? { interval: g.interval } : {}),
-    rules: g.rules.map((r) => ({ record: r.record, expr: r.expr, ...(r.labels ? { labels: { ...r.labels } } : {}) })),
+    rules: g.rules.map((r) => ({
+      record: r.record,
+      expr: r.expr,
+      ...(r.labels ? { labels: { ...r.labels } } : {}),
+    })),
   }));
   const alerts: RuleGroup[] =
     area.alerts.length > 0
@@ -113,13 +122,15 @@ export function catalogProblems(areas: readonly AreaRules[]): string[] {
         problems.push(`${where}: for ${a.for} is shorter than ${MIN_FOR_SECONDS}s`);
       }
       for (const reserved of ["severity", "area", "alertname"]) {
-        if (a.labels && reserved in a.labels) problems.push(`${where}: label ${reserved} is set by the catalog`);
+        if (a.labels && reserved in a.labels)
+          problems.push(`${where}: label ${reserved} is set by the catalog`);
       }
       if (!a.tests.some((t) => t.expect.length > 0)) problems.push(`${where}: no firing test case`);
       if (!ALWAYS_FIRING.has(a.alert) && !a.tests.some((t) => t.expect.length === 0)) {
         problems.push(`${where}: no non-firing test case`);
       }
-      if (a.summary.trim() === "" || a.description.trim() === "") problems.push(`${where}: empty summary/description`);
+      if (a.summary.trim() === "" || a.description.trim() === "")
+        problems.push(`${where}: empty summary/description`);
     }
   }
   return problems;
@@ -129,7 +140,8 @@ export function catalogProblems(areas: readonly AreaRules[]): string[] {
 function expandLabels(template: string, labels: Record<string, string>): string {
   return template.replace(/\{\{\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_m, name: string) => {
     const v = labels[name];
-    if (v === undefined) throw new Error(`link template uses $labels.${name}, absent from the expected labels`);
+    if (v === undefined)
+      throw new Error(`link template uses $labels.${name}, absent from the expected labels`);
     return v;
   });
 }
@@ -148,23 +160,34 @@ function expectedAlert(def: AlertDefinition, ctx: RuleContext, exp: ExpectedAler
   };
 }
 
-/** A promtool test file (`promtool test rules`) covering every alert and recording test. */
+/** A promtool test file (`promtool test rules`). */
 export interface PromtoolTestFile {
+  /** File name, e.g. `tests-billing.yaml`. */
+  readonly file: string;
   readonly rule_files: string[];
   readonly evaluation_interval: string;
   readonly tests: unknown[];
 }
 
+/**
+ * promtool test files for the catalog: one per area and evaluation interval, each loading only its
+ * area's rules (plus the areas that define recording rules). promtool evaluates every loaded rule at
+ * every step of every test, so small files keep the suite fast.
+ */
 export function promtoolTests(
   areas: readonly AreaRules[],
   ctx: RuleContext,
-  ruleFiles: readonly string[],
-): PromtoolTestFile {
-  const tests: unknown[] = [];
+  ruleFile: (area: AreaRules) => string,
+): PromtoolTestFile[] {
+  const recordingFiles = areas.filter((a) => (a.recordings ?? []).length > 0).map(ruleFile);
+  const files: PromtoolTestFile[] = [];
   for (const area of areas) {
+    const byInterval = new Map<string, unknown[]>();
+    const add = (interval: string, test: unknown) =>
+      byInterval.set(interval, [...(byInterval.get(interval) ?? []), test]);
     for (const def of area.alerts) {
       for (const t of def.tests) {
-        tests.push({
+        add(t.evaluationInterval ?? ctx.evaluationInterval, {
           name: `${def.alert}: ${t.name}`,
           interval: t.interval ?? ("1m" satisfies Duration),
           input_series: t.series.map((s) => ({ series: s.series, values: s.values })),
@@ -179,7 +202,7 @@ export function promtoolTests(
       }
     }
     for (const t of area.recordingTests ?? []) {
-      tests.push({
+      add(ctx.evaluationInterval, {
         name: `${area.area} recording: ${t.name}`,
         interval: t.interval ?? "1m",
         input_series: t.series.map((s) => ({ series: s.series, values: s.values })),
@@ -192,8 +215,18 @@ export function promtoolTests(
         ],
       });
     }
+    const ruleFiles = [...new Set([ruleFile(area), ...recordingFiles])];
+    for (const [interval, tests] of [...byInterval.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const suffix = interval === ctx.evaluationInterval ? "" : `-every-${interval}`;
+      files.push({
+        file: `tests-${area.area}${suffix}.yaml`,
+        rule_files: ruleFiles,
+        evaluation_interval: interval,
+        tests,
+      });
+    }
   }
-  return { rule_files: [...ruleFiles], evaluation_interval: ctx.evaluationInterval, tests };
+  return files;
 }
 
 /**

@@ -43,6 +43,12 @@ export interface AlertTestCase {
   readonly series: readonly TestSeries[];
   readonly evalTime: Duration;
   readonly expect: readonly ExpectedAlert[];
+  /**
+   * How often promtool evaluates the rules in this case. Defaults to the stack's evaluation
+   * interval. Cases spanning days may evaluate less often (every rule is evaluated at every step);
+   * the alert's `for` must then be a multiple of it.
+   */
+  readonly evaluationInterval?: Duration;
 }
 
 /** Which dashboard an alert links to, and with which template variables (Go templates allowed). */

@@ -8,13 +8,17 @@ import { COMMON_LABELS } from "./labels";
  */
 export function opaqueSecret(
   name: string,
-  args: { namespace: pulumi.Input<string>; data: Record<string, pulumi.Input<string>> },
+  args: {
+    namespace: pulumi.Input<string>;
+    data: Record<string, pulumi.Input<string>>;
+    labels?: Record<string, string>;
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     name,
     {
-      metadata: { name, namespace: args.namespace, labels: COMMON_LABELS },
+      metadata: { name, namespace: args.namespace, labels: { ...COMMON_LABELS, ...args.labels } },
       type: "Opaque",
       stringData: pulumi.secret(args.data),
     },

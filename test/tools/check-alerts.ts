@@ -11,27 +11,40 @@ import { buildRuleContext } from "../../stacks/rule-context";
 import { parseStack } from "../helpers/config";
 import { checkRules, testRules, writeRulesAndTests } from "../helpers/promtool";
 
-const wanted = process.argv.slice(2);
-let failed = false;
-for (const stack of ["prod", "staging"]) {
-  const ctx = buildRuleContext(parseStack(stack));
-  const areas = alertCatalog(ctx).filter((a) => wanted.length === 0 || wanted.includes(a.area));
-  const recorded = new Set(areas.flatMap((a) => (a.recordings ?? []).flatMap((g) => g.rules.map((r) => r.record))));
-  const problems = catalogProblems(areas);
-  for (const a of areas.flatMap((x) => x.alerts)) {
-    const parsed = parsePromQL(a.expr);
-    if (parsed.errors.length > 0) problems.push(`${a.alert}: PromQL syntax error at ${parsed.errors.join(", ")}`);
-    for (const m of parsed.metrics.filter((n) => !isKnownMetric(n, recorded))) {
-      problems.push(`${a.alert}: unknown metric ${m}`);
+async function main(): Promise<boolean> {
+  const wanted = process.argv.slice(2);
+  let failed = false;
+  for (const stack of ["prod", "staging"]) {
+    const ctx = buildRuleContext(parseStack(stack));
+    const areas = alertCatalog(ctx).filter((a) => wanted.length === 0 || wanted.includes(a.area));
+    const recorded = new Set(
+      areas.flatMap((a) => (a.recordings ?? []).flatMap((g) => g.rules.map((r) => r.record))),
+    );
+    const problems = catalogProblems(areas);
+    for (const a of areas.flatMap((x) => x.alerts)) {
+      const parsed = parsePromQL(a.expr);
+      if (parsed.errors.length > 0)
+        problems.push(`${a.alert}: PromQL syntax error at ${parsed.errors.join(", ")}`);
+      for (const m of parsed.metrics.filter((n) => !isKnownMetric(n, recorded))) {
+        problems.push(`${a.alert}: unknown metric ${m}`);
+      }
     }
+    const dir = writeRulesAndTests(areas, ctx);
+    const check = checkRules(dir);
+    const test = await testRules(dir);
+    console.log(`== ${stack}: ${areas.map((a) => a.area).join(", ")} (${dir})`);
+    for (const p of problems) console.log(`problem: ${p}`);
+    if (!check.ok) console.log(check.output);
+    console.log(test.output);
+    failed = failed || problems.length > 0 || !check.ok || !test.ok;
   }
-  const dir = writeRulesAndTests(areas, ctx);
-  const check = checkRules(dir);
-  const test = testRules(dir);
-  console.log(`== ${stack}: ${areas.map((a) => a.area).join(", ")} (${dir})`);
-  for (const p of problems) console.log(`problem: ${p}`);
-  if (!check.ok) console.log(check.output);
-  console.log(test.output);
-  failed = failed || problems.length > 0 || !check.ok || !test.ok;
+  return failed;
 }
-process.exit(failed ? 1 : 0);
+
+main().then(
+  (failed) => process.exit(failed ? 1 : 0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -17,7 +17,11 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
 
   /** Request counters of one pod: `ok` and `errors` requests per minute, for 30 minutes. */
   const traffic = (okPerMin: number, errorsPerMin: number, extra: Record<string, string> = {}) => [
-    series(`${requests}_count`, { ...pod(0), ...extra, method: "GET", status: "200", outcome: "SUCCESS" }, counter(okPerMin, 30)),
+    series(
+      `${requests}_count`,
+      { ...pod(0), ...extra, method: "GET", status: "200", outcome: "SUCCESS" },
+      counter(okPerMin, 30),
+    ),
     series(
       `${requests}_count`,
       { ...pod(0), ...extra, method: "GET", status: "503", outcome: "SERVER_ERROR" },
@@ -103,7 +107,8 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         ` / sum by (job, namespace) (rate(${requests}_count{${cp}}[5m]))) > ${t.controlPlaneErrorRatio}` +
         ` and sum by (job, namespace) (rate(${requests}_count{${cp}}[5m])) > ${minRate}`,
       for: "5m",
-      summary: "Control plane {{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx",
+      summary:
+        "Control plane {{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx",
       description:
         "{{ $value | humanizePercentage }} of requests to {{ $labels.job }} in {{ $labels.namespace }} failed " +
         `with a server error over the last 5 minutes (threshold ${humanizePercentage(t.controlPlaneErrorRatio)}).`,
@@ -132,7 +137,11 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "one failed request in a quiet night does not page",
           series: [
-            series(`${requests}_count`, { ...pod(0), method: "GET", status: "200", outcome: "SUCCESS" }, "0+1x30"),
+            series(
+              `${requests}_count`,
+              { ...pod(0), method: "GET", status: "200", outcome: "SUCCESS" },
+              "0+1x30",
+            ),
             series(
               `${requests}_count`,
               { ...pod(0), method: "GET", status: "500", outcome: "SERVER_ERROR" },
@@ -288,6 +297,66 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
       meaning: "It is running but reports a dependency (database, OpenSearch) as down and takes no traffic.",
     }),
     {
+      alert: "PublicEndpointDown",
+      area: "control-plane",
+      severity: "critical",
+      expr: `max by (job, target, instance) (probe_success{${ctx.selectors.blackbox}, probe="public"}) == 0`,
+      for: "3m",
+      summary: "Public endpoint {{ $labels.target }} is unreachable",
+      description:
+        "Every probe of {{ $labels.instance }} has failed for 3 minutes (connection, TLS or a non-2xx answer): " +
+        "customers cannot reach it, whatever the pods report.",
+      dashboard: { dashboard: "controlPlane" },
+      tests: [
+        {
+          name: "fires when the login page stops answering",
+          series: [
+            series(
+              "probe_success",
+              {
+                job: ctx.names.jobs.blackbox,
+                probe: "public",
+                target: "login",
+                instance: "https://app.cameleer.io/login",
+              },
+              "1 1 0x15",
+            ),
+          ],
+          evalTime: "12m",
+          expect: [
+            {
+              labels: {
+                job: ctx.names.jobs.blackbox,
+                target: "login",
+                instance: "https://app.cameleer.io/login",
+              },
+              summary: "Public endpoint login is unreachable",
+              description:
+                "Every probe of https://app.cameleer.io/login has failed for 3 minutes (connection, TLS or a non-2xx " +
+                "answer): customers cannot reach it, whatever the pods report.",
+            },
+          ],
+        },
+        {
+          name: "a probe that fails twice does not page",
+          series: [
+            series(
+              "probe_success",
+              {
+                job: ctx.names.jobs.blackbox,
+                probe: "public",
+                target: "login",
+                instance: "https://app.cameleer.io/login",
+              },
+              "1 0 0 1x15",
+            ),
+          ],
+          evalTime: "12m",
+          expect: [],
+        },
+      ],
+    },
+    {
       alert: "TenantProvisioningFailing",
       area: "control-plane",
       severity: "critical",
@@ -297,7 +366,8 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         ` > ${t.provisioningFailureRatio}` +
         ` and sum by (job, namespace, tier) (increase(cameleer_provisioning_requests_total{${cp}, outcome="failure"}[30m])) > 1`,
       for: "5m",
-      summary: "Tenant provisioning fails for {{ $value | humanizePercentage }} of {{ $labels.tier }} tenants",
+      summary:
+        "Tenant provisioning fails for {{ $value | humanizePercentage }} of {{ $labels.tier }} tenants",
       description:
         "{{ $value | humanizePercentage }} of {{ $labels.tier }}-tier provisioning runs failed over the last " +
         `30 minutes (threshold ${humanizePercentage(t.provisioningFailureRatio)}): new customers are not getting their tenant.`,
@@ -306,9 +376,21 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "fires when most business-tier provisioning runs fail",
           series: [
-            series("cameleer_provisioning_requests_total", { ...pod(0), outcome: "success", tier: "business" }, counter(1, 40)),
-            series("cameleer_provisioning_requests_total", { ...pod(0), outcome: "failure", tier: "business" }, counter(3, 40)),
-            series("cameleer_provisioning_requests_total", { ...pod(0), outcome: "success", tier: "standard" }, counter(5, 40)),
+            series(
+              "cameleer_provisioning_requests_total",
+              { ...pod(0), outcome: "success", tier: "business" },
+              counter(1, 40),
+            ),
+            series(
+              "cameleer_provisioning_requests_total",
+              { ...pod(0), outcome: "failure", tier: "business" },
+              counter(3, 40),
+            ),
+            series(
+              "cameleer_provisioning_requests_total",
+              { ...pod(0), outcome: "success", tier: "standard" },
+              counter(5, 40),
+            ),
           ],
           evalTime: "40m",
           expect: [
@@ -324,8 +406,16 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "a single failure among few runs does not page",
           series: [
-            series("cameleer_provisioning_requests_total", { ...pod(0), outcome: "success", tier: "high" }, "0x20 1x20"),
-            series("cameleer_provisioning_requests_total", { ...pod(0), outcome: "failure", tier: "high" }, "0x25 1x15"),
+            series(
+              "cameleer_provisioning_requests_total",
+              { ...pod(0), outcome: "success", tier: "high" },
+              "0x20 1x20",
+            ),
+            series(
+              "cameleer_provisioning_requests_total",
+              { ...pod(0), outcome: "failure", tier: "high" },
+              "0x25 1x15",
+            ),
           ],
           evalTime: "40m",
           expect: [],
@@ -402,7 +492,9 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
       tests: [
         {
           name: "fires on a queue that stays long",
-          series: [series("cameleer_provisioning_queue_depth", pod(0), gauge(t.provisioningQueueDepth * 2, 30))],
+          series: [
+            series("cameleer_provisioning_queue_depth", pod(0), gauge(t.provisioningQueueDepth * 2, 30)),
+          ],
           evalTime: "20m",
           expect: [
             {
@@ -417,11 +509,7 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "a short burst does not warn",
           series: [
-            series(
-              "cameleer_provisioning_queue_depth",
-              pod(0),
-              `${t.provisioningQueueDepth * 2}x10 1x20`,
-            ),
+            series("cameleer_provisioning_queue_depth", pod(0), `${t.provisioningQueueDepth * 2}x10 1x20`),
           ],
           evalTime: "20m",
           expect: [],
@@ -490,7 +578,11 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "fires when a third of each minute is paused",
           series: [
-            series("jvm_gc_pause_seconds_sum", { ...pod(0), action: "end of major GC", cause: "G1 Evacuation Pause" }, counter(20, 40)),
+            series(
+              "jvm_gc_pause_seconds_sum",
+              { ...pod(0), action: "end of major GC", cause: "G1 Evacuation Pause" },
+              counter(20, 40),
+            ),
           ],
           evalTime: "30m",
           expect: [
@@ -506,7 +598,11 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "stays quiet with normal GC",
           series: [
-            series("jvm_gc_pause_seconds_sum", { ...pod(0), action: "end of minor GC", cause: "G1 Evacuation Pause" }, counter(0.3, 40)),
+            series(
+              "jvm_gc_pause_seconds_sum",
+              { ...pod(0), action: "end of minor GC", cause: "G1 Evacuation Pause" },
+              counter(0.3, 40),
+            ),
           ],
           evalTime: "30m",
           expect: [],
@@ -549,7 +645,9 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         },
         {
           name: "fires when connection requests time out",
-          series: [series("hikaricp_connections_timeout_total", { ...pod(0), pool: "HikariPool-1" }, counter(3, 20))],
+          series: [
+            series("hikaricp_connections_timeout_total", { ...pod(0), pool: "HikariPool-1" }, counter(3, 20)),
+          ],
           evalTime: "12m",
           expect: [
             {
@@ -582,7 +680,7 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
       severity: "warning",
       expr: `sum by (job, namespace, reason) (rate(cameleer_auth_failures_total{${cp}}[5m])) > ${t.authFailureRate}`,
       for: "10m",
-      summary: "{{ $value | printf \"%.1f\" }} authentication failures per second ({{ $labels.reason }})",
+      summary: '{{ $value | printf "%.1f" }} authentication failures per second ({{ $labels.reason }})',
       description:
         "Logins or tokens rejected for reason {{ $labels.reason }} have exceeded " +
         `${goFormatG4(t.authFailureRate)}/s for 10 minutes: credential stuffing, a broken client release, or ` +
@@ -592,7 +690,11 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         {
           name: "fires on a sustained burst of bad passwords",
           series: [
-            series("cameleer_auth_failures_total", { ...pod(0), reason: "bad_credentials" }, counter(t.authFailureRate * 120, 40)),
+            series(
+              "cameleer_auth_failures_total",
+              { ...pod(0), reason: "bad_credentials" },
+              counter(t.authFailureRate * 120, 40),
+            ),
             series("cameleer_auth_failures_total", { ...pod(0), reason: "expired_token" }, counter(1, 40)),
           ],
           evalTime: "30m",
@@ -608,7 +710,9 @@ export function controlPlaneRules(ctx: RuleContext): AreaRules {
         },
         {
           name: "normal typos do not warn",
-          series: [series("cameleer_auth_failures_total", { ...pod(0), reason: "bad_credentials" }, counter(10, 40))],
+          series: [
+            series("cameleer_auth_failures_total", { ...pod(0), reason: "bad_credentials" }, counter(10, 40)),
+          ],
           evalTime: "30m",
           expect: [],
         },

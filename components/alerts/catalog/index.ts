@@ -4,7 +4,7 @@
  * checks) picks it up.
  */
 import type { RuleContext } from "../context";
-import type { AreaRules } from "../types";
+import type { AreaRules, LogAlertDefinition } from "../types";
 import { billingRules } from "./billing";
 import { controlPlaneRules } from "./control-plane";
 import { kubernetesRules } from "./kubernetes";
@@ -22,6 +22,13 @@ export const AREA_RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules)[] =
   monitoringRules,
 ];
 
+export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [];
+
 export function alertCatalog(ctx: RuleContext): AreaRules[] {
   return AREA_RULE_FACTORIES.map((f) => f(ctx));
+}
+
+/** LogQL alerts for the Loki ruler (what only logs can tell). */
+export function logAlertCatalog(ctx: RuleContext): LogAlertDefinition[] {
+  return LOG_RULE_FACTORIES.flatMap((f) => f(ctx));
 }

@@ -1,0 +1,222 @@
+/**
+ * The Alertmanager configuration, derived from the catalog's owning areas and severities:
+ *
+ * - `critical` → the area's pager (PagerDuty service, Opsgenie when enabled) and its Slack channel;
+ *   a stack without paging (staging) sends criticals to Slack only;
+ * - `warning` → the area's Slack channel;
+ * - `info` → nowhere;
+ * - `Watchdog` → the dead-man's switch only (an external push monitor that pages when it stops).
+ *
+ * Credentials are never written into the configuration: receivers read them from files mounted from
+ * a Secret (`*_file` fields). The one exception is the dead-man's switch URL, whose token is part of
+ * the URL and which Alertmanager's webhook receiver cannot read from a file before v0.26: the whole
+ * configuration is therefore delivered as a Secret.
+ */
+import { AREAS, type Area } from "../../stacks/config";
+import type { Severity } from "../alerts/types";
+
+/** Names of the files (keys of the credentials Secret) each receiver reads. */
+export const CREDENTIAL_KEYS = {
+  slackWebhookUrl: "slack-webhook-url",
+  opsgenieApiKey: "opsgenie-api-key",
+  pagerduty: (area: Area) => `pagerduty-${area}`,
+} as const;
+
+/** Labels that identify "the same target" for inhibition: all must be equal (or both absent). */
+export const TARGET_LABELS = [
+  "area",
+  "namespace",
+  "tenant",
+  "job",
+  "instance",
+  "pod",
+  "node",
+  "persistentvolumeclaim",
+];
+
+/** Group timings per severity: pages fast, repeats rarely; chat batches more. */
+export interface GroupTimings {
+  readonly group_wait: string;
+  readonly group_interval: string;
+  readonly repeat_interval: string;
+}
+
+/**
+ * Group timings per severity. Pages go out 10 s after the first alert of a group and resolve within
+ * a minute of recovery (group_interval paces resolved notifications too); chat batches more and
+ * repeats rarely. Watchdog repeats every 2 minutes, well inside the dead-man's switch's interval.
+ */
+export const TIMINGS: Readonly<Record<"critical" | "warning" | "watchdog", GroupTimings>> = {
+  critical: { group_wait: "10s", group_interval: "1m", repeat_interval: "1h" },
+  warning: { group_wait: "1m", group_interval: "5m", repeat_interval: "12h" },
+  watchdog: { group_wait: "0s", group_interval: "1m", repeat_interval: "2m" },
+};
+
+export interface AlertmanagerConfigInput {
+  /** Areas that page through PagerDuty (the stack has PagerDuty enabled). Empty: nothing pages. */
+  readonly pagerdutyAreas: readonly Area[];
+  /** Events API v2 endpoint; only tests override it. */
+  readonly pagerdutyUrl?: string;
+  readonly slackChannels: Readonly<Record<Area, string>>;
+  /** Opsgenie team receiving criticals, when Opsgenie is enabled. */
+  readonly opsgenieTeam?: string;
+  /** Directory holding the credential files (the mounted Secret). */
+  readonly credentialsDir: string;
+  /** Push URL of the dead-man's switch (contains its token: a secret). */
+  readonly deadMansSwitchUrl: string;
+  /** Links in notifications point at these UIs. */
+  readonly alertmanagerUrl: string;
+  readonly environment: string;
+  /** Group timings; only tests shorten them. Defaults to {@link TIMINGS}. */
+  readonly timings?: typeof TIMINGS;
+}
+
+/** Receiver names, derived: `critical-<area>`, `warning-<area>`, plus the fixed ones. */
+export const RECEIVERS = {
+  critical: (area: Area) => `critical-${area}`,
+  warning: (area: Area) => `warning-${area}`,
+  deadMansSwitch: "dead-mans-switch",
+  none: "blackhole",
+  unrouted: "unrouted",
+} as const;
+
+/** The receiver an alert with these labels should reach, as the route tree decides (for tests). */
+export function expectedReceiver(area: Area, severity: Severity, alertname = "x"): string {
+  if (alertname === "Watchdog") return RECEIVERS.deadMansSwitch;
+  if (severity === "info") return RECEIVERS.none;
+  return severity === "critical" ? RECEIVERS.critical(area) : RECEIVERS.warning(area);
+}
+
+const SLACK_TITLE =
+  '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] ' +
+  "{{ .CommonLabels.alertname }}{{ if .CommonLabels.tenant }} ({{ .CommonLabels.tenant }}){{ end }}";
+const SLACK_TEXT =
+  "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n" +
+  "<{{ .Annotations.runbook_url }}|Runbook> · <{{ .Annotations.dashboard_url }}|Dashboard>\n{{ end }}";
+
+function slackConfig(input: AlertmanagerConfigInput, area: Area) {
+  return {
+    api_url_file: `${input.credentialsDir}/${CREDENTIAL_KEYS.slackWebhookUrl}`,
+    channel: input.slackChannels[area],
+    send_resolved: true,
+    title: SLACK_TITLE,
+    text: SLACK_TEXT,
+  };
+}
+
+function pagerdutyConfig(input: AlertmanagerConfigInput, area: Area) {
+  return {
+    routing_key_file: `${input.credentialsDir}/${CREDENTIAL_KEYS.pagerduty(area)}`,
+    ...(input.pagerdutyUrl ? { url: input.pagerdutyUrl } : {}),
+    send_resolved: true,
+    // PagerDuty's own severities: critical, error, warning, info.
+    severity:
+      '{{ if eq .CommonLabels.severity "critical" }}critical{{ else if eq .CommonLabels.severity "warning" }}' +
+      "warning{{ else }}info{{ end }}",
+    description: "{{ .CommonAnnotations.summary }}",
+    client: `Cameleer Alertmanager (${input.environment})`,
+    client_url: input.alertmanagerUrl,
+    links: [
+      { href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" },
+      { href: "{{ .CommonAnnotations.dashboard_url }}", text: "Dashboard" },
+    ],
+    details: {
+      description: "{{ .CommonAnnotations.description }}",
+      firing: "{{ .Alerts.Firing | len }}",
+      area: area,
+      environment: input.environment,
+    },
+  };
+}
+
+function opsgenieConfig(input: AlertmanagerConfigInput, area: Area) {
+  return {
+    api_key_file: `${input.credentialsDir}/${CREDENTIAL_KEYS.opsgenieApiKey}`,
+    send_resolved: true,
+    message: "{{ .CommonAnnotations.summary }}",
+    description: "{{ .CommonAnnotations.description }}",
+    priority: "P1",
+    tags: `cameleer,${input.environment},${area}`,
+    responders: [{ type: "team", name: input.opsgenieTeam }],
+  };
+}
+
+export function buildAlertmanagerConfig(input: AlertmanagerConfigInput): Record<string, unknown> {
+  const timings = input.timings ?? TIMINGS;
+  const receivers: Record<string, unknown>[] = [
+    { name: RECEIVERS.none },
+    { name: RECEIVERS.unrouted, slack_configs: [slackConfig(input, "monitoring")] },
+    {
+      name: RECEIVERS.deadMansSwitch,
+      webhook_configs: [{ url: input.deadMansSwitchUrl, send_resolved: false, max_alerts: 1 }],
+    },
+  ];
+  const areaRoutes: Record<string, unknown>[] = [];
+  for (const area of AREAS) {
+    const pages = input.pagerdutyAreas.includes(area);
+    receivers.push({
+      name: RECEIVERS.critical(area),
+      ...(pages ? { pagerduty_configs: [pagerdutyConfig(input, area)] } : {}),
+      ...(input.opsgenieTeam ? { opsgenie_configs: [opsgenieConfig(input, area)] } : {}),
+      slack_configs: [slackConfig(input, area)],
+    });
+    receivers.push({ name: RECEIVERS.warning(area), slack_configs: [slackConfig(input, area)] });
+    areaRoutes.push({
+      matchers: [`area="${area}"`],
+      receiver: RECEIVERS.warning(area),
+      routes: [
+        { matchers: ['severity="critical"'], receiver: RECEIVERS.critical(area), ...timings.critical },
+        { matchers: ['severity="warning"'], receiver: RECEIVERS.warning(area), ...timings.warning },
+      ],
+    });
+  }
+
+  return {
+    global: { resolve_timeout: "5m" },
+    route: {
+      // Anything the tree below does not place (no area label) still reaches a human.
+      receiver: RECEIVERS.unrouted,
+      group_by: ["alertname", "namespace", "tenant"],
+      ...timings.warning,
+      routes: [
+        { matchers: ['alertname="Watchdog"'], receiver: RECEIVERS.deadMansSwitch, ...timings.watchdog },
+        { matchers: ['severity="info"'], receiver: RECEIVERS.none },
+        ...areaRoutes,
+      ],
+    },
+    inhibit_rules: [
+      {
+        // A critical alert silences the warnings about the same target.
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity="warning"'],
+        equal: TARGET_LABELS,
+      },
+      {
+        // An unreachable control plane explains every alert on its own metrics (errors, latency,
+        // provisioning, metering): page once, for the cause.
+        source_matchers: ['alertname="ControlPlaneDown"'],
+        target_matchers: ['job="cameleer-saas"', 'alertname!="ControlPlaneDown"'],
+        equal: ["namespace"],
+      },
+      {
+        // ... and its failing health probes, which carry the prober's job.
+        source_matchers: ['alertname="ControlPlaneDown"'],
+        target_matchers: ['alertname=~"ControlPlane.+ProbeFailing"'],
+        equal: [],
+      },
+      {
+        // A tenant server that is down explains its pods' restarts and errors.
+        source_matchers: ['alertname="TenantServerDown"'],
+        target_matchers: ['area="tenants"', 'severity="warning"'],
+        equal: ["namespace"],
+      },
+      {
+        // A node that is down explains the alerts of the pods it ran.
+        source_matchers: ['alertname="NodeNotReady"'],
+        target_matchers: ['alertname!="NodeNotReady"'],
+        equal: ["node"],
+      },
+    ],
+    receivers,
+  };
+}
