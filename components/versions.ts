@@ -40,4 +40,6 @@ export const IMAGES = {
   elasticsearchExporter: { repository: "quay.io/prometheuscommunity/elasticsearch-exporter", tag: "v1.9.0" },
   blackboxExporter: { repository: "quay.io/prometheus/blackbox-exporter", tag: "v0.27.0" },
   kubeStateMetrics: { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.16.0" },
+  /** 2.x: its push endpoint accepts Alertmanager's POST (2.0.0-beta and later). */
+  uptimeKuma: { repository: "louislam/uptime-kuma", tag: "2.0.2-rootless" },
 } as const;

@@ -6,6 +6,7 @@
 import { alertmanagerConfigWriter, pagerdutyWriter } from "../components/alerting/artefacts";
 import { lokiRulesWriter, prometheusRulesWriter } from "../components/alerts/artefacts";
 import { stableJson, stableYaml } from "../components/shared/serialize";
+import { uptimeKumaWriter } from "../components/uptime-kuma/artefacts";
 import { maskSecrets, type Artefact, type ArtefactWriter } from "./artefact-writer";
 import type { RecordedResource, StackRun } from "./mock-runtime";
 
@@ -45,6 +46,7 @@ export const WRITERS: ArtefactWriter[] = [
   lokiRulesWriter,
   alertmanagerConfigWriter,
   pagerdutyWriter,
+  uptimeKumaWriter,
   kubernetesDump,
   pulumiDump,
 ];

@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { alertCatalog } from "../components/alerts/catalog";
+import { alertCatalog, logAlertCatalog } from "../components/alerts/catalog";
 import { kebabCase, runbookPath } from "../components/alerts/context";
 import { catalogProblems } from "../components/alerts/rule-files";
 import type { AreaRules } from "../components/alerts/types";
 import { isKnownMetric } from "../components/shared/metric-names";
-import { parsePromQL } from "../components/shared/query-parsing";
+import { parseLogQL, parsePromQL } from "../components/shared/query-parsing";
 import { AREAS } from "../stacks/config";
 import { REPO_ROOT } from "../stacks/mock-runtime";
 import { buildRuleContext } from "../stacks/rule-context";
@@ -57,6 +57,17 @@ describe("alert catalog", () => {
         assert.deepEqual(problems, []);
       });
 
+      it("writes well-formed LogQL for the Loki ruler's alerts, with names of their own", () => {
+        const logAlerts = logAlertCatalog(ctx);
+        assert.ok(logAlerts.length > 0);
+        const names = new Set(alerts.map((a) => a.alert));
+        for (const a of logAlerts) {
+          assert.deepEqual(parseLogQL(a.expr).errors, [], `${a.alert}: LogQL syntax`);
+          assert.ok(!names.has(a.alert), `${a.alert} is also a Prometheus alert`);
+          assert.ok(a.rationale.length > 20, `${a.alert}: say why this must be a log rule`);
+        }
+      });
+
       it("identifies the tenant in every tenant alert", () => {
         for (const a of areas.find((x) => x.area === "tenants")?.alerts ?? []) {
           for (const t of a.tests) {
@@ -92,7 +103,10 @@ describe("alert catalog", () => {
     const names = [
       ...new Set(
         ["prod", "staging"].flatMap((s) =>
-          alertCatalog(buildRuleContext(parseStack(s))).flatMap((a) => a.alerts.map((x) => x.alert)),
+          [
+            ...alertCatalog(buildRuleContext(parseStack(s))).flatMap((a) => a.alerts),
+            ...logAlertCatalog(buildRuleContext(parseStack(s))),
+          ].map((x) => x.alert),
         ),
       ),
     ].sort();

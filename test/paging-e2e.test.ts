@@ -19,6 +19,7 @@ describe("paging end to end (real Prometheus and Alertmanager on 127.0.0.1)", fu
       scrapeInterval: "1s",
       evaluationInterval: "1s",
       alertFor: "5s",
+      resendDelay: "2s",
       timings: {
         critical: { group_wait: "1s", group_interval: "2s", repeat_interval: "1h" },
         warning: { group_wait: "1s", group_interval: "2s", repeat_interval: "1h" },

@@ -361,7 +361,10 @@ describe("Uptime Kuma dynamic providers against a real server", function () {
     });
     await withClient(conn(), (c) => c.deleteMonitor(Number(id)));
     assert.deepEqual(await P.monitor.read(id, state), { id: "" });
-    await assert.rejects(P.monitor.update(id, state, state), /deleted outside Pulumi; run `pulumi refresh`/);
+    await assert.rejects(
+      P.monitor.update(id, state, state),
+      /deleted outside Pulumi; run `pulumi up --refresh`/,
+    );
     const again = await P.monitor.create(state);
     assert.deepEqual((await P.monitor.read(again.id, again.outs)).props, state);
     await P.monitor.delete(again.id, state);

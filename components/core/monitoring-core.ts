@@ -278,7 +278,18 @@ export class MonitoringCore extends pulumi.ComponentResource {
           "pods=[app.kubernetes.io/name,app.kubernetes.io/part-of]",
         ],
       },
-      "prometheus-node-exporter": { resources: HELPER_RESOURCES.nodeExporter },
+      "prometheus-node-exporter": {
+        resources: HELPER_RESOURCES.nodeExporter,
+        // The node's name as `node`, as kube-state-metrics labels it: node alerts then join and
+        // inhibit across both sources.
+        prometheus: {
+          monitor: {
+            relabelings: [
+              { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" },
+            ],
+          },
+        },
+      },
     };
 
     this.release = helmRelease(

@@ -11,8 +11,10 @@
  * - `check` applies the documented defaults and rejects what the server would reject;
  * - `diff` names the changed properties; a different server (connection url or username) or, for a
  *   status page, a different slug forces replacement; a new password alone is an in-place update;
- * - `read` returns the live object, so `pulumi refresh` records drift and the next `up` reverts it; an
- *   object deleted by hand (or no longer carrying our marker) reads as gone and is recreated;
+ * - `read` returns the live object, so `pulumi up --refresh` (or `refresh`, then `up`) sees drift and
+ *   reverts it; an object deleted by hand (or no longer carrying our marker) reads as gone and is
+ *   recreated. `diff` compares the state with the program and never calls the server, as Pulumi expects;
+ *   without a refresh, drift goes unseen;
  * - `delete` succeeds when the object is already gone, and never deletes one we do not manage.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -55,6 +57,8 @@ export interface PropertyDiff {
 
 type Props = Record<string, unknown>;
 
+const known = (v: unknown): boolean => v !== UNKNOWN;
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(sortKeys(a ?? null)) === JSON.stringify(sortKeys(b ?? null));
 }
@@ -72,7 +76,9 @@ function diffProps(
   const replaces = changes.filter((f) => replaceOn.includes(f));
   const oldConn = (o.connection ?? {}) as Partial<UptimeKumaConnection>;
   const newConn = (n.connection ?? {}) as Partial<UptimeKumaConnection>;
-  if (oldConn.url !== newConn.url || oldConn.username !== newConn.username) {
+  if (!known(n.connection) || !known(newConn.url) || !known(newConn.username)) {
+    changes.push("connection"); // not known until the update: do not claim a replacement
+  } else if (oldConn.url !== newConn.url || oldConn.username !== newConn.username) {
     changes.push("connection");
     replaces.push("connection");
   } else if (oldConn.password !== newConn.password) {
@@ -89,8 +95,6 @@ function toDiffResult(d: PropertyDiff): pulumi.dynamic.DiffResult {
 function onlyPasswordChanged(d: PropertyDiff): boolean {
   return d.changes.length === 1 && d.changes[0] === "connection" && d.replaces.length === 0;
 }
-
-const known = (v: unknown): boolean => v !== UNKNOWN;
 
 function checkString(failures: CheckFailure[], property: string, v: unknown, pattern?: RegExp): void {
   if (!known(v)) return;
@@ -381,7 +385,7 @@ export const monitorProvider = {
       const live = await client.getMonitor(Number(id));
       if (!live || !monitorFromKuma(live, news.connection)) {
         throw new Error(
-          `Uptime Kuma monitor ${id} ("${olds.name}") was deleted outside Pulumi; run \`pulumi refresh\` to recreate it`,
+          `Uptime Kuma monitor ${id} ("${olds.name}") was deleted outside Pulumi; run \`pulumi up --refresh\` to recreate it`,
         );
       }
       await client.editMonitor({ ...monitorToKuma(news), id: Number(id) });
@@ -489,16 +493,6 @@ export function notificationFromKuma(
   } satisfies NotificationState);
 }
 
-async function liveNotification(
-  conn: UptimeKumaConnection,
-  id: string,
-): Promise<{ state?: NotificationState; exists: boolean }> {
-  return withClient(conn, async (client) => {
-    const found = (await client.notifications()).find((n) => String(n.id) === id);
-    return { state: found && notificationFromKuma(found, conn), exists: found !== undefined };
-  });
-}
-
 export const notificationProvider = {
   check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
     return Promise.resolve(checkNotification(news));
@@ -519,7 +513,11 @@ export const notificationProvider = {
 
   async read(id: string, props?: NotificationState): Promise<pulumi.dynamic.ReadResult> {
     if (!props?.connection) throw new Error("importing an Uptime Kuma notification is not supported");
-    const { state } = await liveNotification(props.connection, id);
+    const conn = props.connection;
+    const state = await withClient(conn, async (client) => {
+      const live = (await client.notifications()).find((n) => String(n.id) === id);
+      return live && notificationFromKuma(live, conn);
+    });
     if (!state) return { id: "" };
     return { id, props: state, inputs: state };
   },
@@ -534,7 +532,7 @@ export const notificationProvider = {
       const live = (await client.notifications()).find((n) => String(n.id) === id);
       if (!live || !notificationFromKuma(live, news.connection)) {
         throw new Error(
-          `Uptime Kuma notification ${id} ("${olds.name}") was deleted outside Pulumi; run \`pulumi refresh\` to recreate it`,
+          `Uptime Kuma notification ${id} ("${olds.name}") was deleted outside Pulumi; run \`pulumi up --refresh\` to recreate it`,
         );
       }
       await client.saveNotification(notificationToKuma(news), Number(id));
@@ -709,7 +707,7 @@ export const statusPageProvider = {
     await withClient(news.connection, async (client) => {
       if (!(await client.getStatusPage(id))) {
         throw new Error(
-          `Uptime Kuma status page ${id} was deleted outside Pulumi; run \`pulumi refresh\` to recreate it`,
+          `Uptime Kuma status page ${id} was deleted outside Pulumi; run \`pulumi up --refresh\` to recreate it`,
         );
       }
       const { config, groups } = statusPageToKuma(news);

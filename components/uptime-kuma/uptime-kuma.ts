@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { COMMON_LABELS } from "../shared/labels";
+import { IMAGES } from "../versions";
 import {
   MIN_INTERVAL_SECONDS,
   UptimeKumaMonitor,
@@ -13,7 +14,7 @@ import {
  * The rootless image of an Uptime Kuma 2 release. From 2.0.0-beta on, push URLs also accept POST, which
  * is what Alertmanager's webhook sends (the 2.0.0-dev.0 npm package the tests run answers GET only).
  */
-export const UPTIME_KUMA_IMAGE = "louislam/uptime-kuma:2.0.2-rootless";
+export const UPTIME_KUMA_IMAGE = `${IMAGES.uptimeKuma.repository}:${IMAGES.uptimeKuma.tag}`;
 
 /** UID/GID of the rootless image's user. */
 const RUN_AS = 1000;

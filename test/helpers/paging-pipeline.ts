@@ -42,6 +42,11 @@ export interface PipelineOptions {
   /** Overrides the catalog's `for` of the driven alert (tests only). */
   readonly alertFor?: Duration;
   readonly timings?: Readonly<Record<"critical" | "warning" | "watchdog", GroupTimings>>;
+  /**
+   * Prometheus's `--rules.alert.resend-delay` (default 1m). Tests with second intervals shorten it:
+   * an alert that fires before Prometheus has discovered Alertmanager is only resent after it.
+   */
+  readonly resendDelay?: Duration;
 }
 
 export interface PagingPipeline {
@@ -130,7 +135,11 @@ export async function startPagingPipeline(options: PipelineOptions): Promise<Pag
         },
       ],
     });
-    const prometheus = await startPrometheus(promConfig, { "rules.yml": rules });
+    const prometheus = await startPrometheus(
+      promConfig,
+      { "rules.yml": rules },
+      options.resendDelay ? [`--rules.alert.resend-delay=${options.resendDelay}`] : [],
+    );
     stops.push(() => prometheus.stop());
 
     return {

@@ -108,10 +108,14 @@ async function startProcess(
   return managed;
 }
 
-/** Prometheus with `config` (prometheus.yml text); `files` are written beside it first. */
+/**
+ * Prometheus with `config` (prometheus.yml text); `files` are written beside it first. `extraArgs`
+ * are further flags, e.g. a shorter `--rules.alert.resend-delay` for tests with second intervals.
+ */
 export async function startPrometheus(
   config: string,
   files: Record<string, string> = {},
+  extraArgs: string[] = [],
 ): Promise<ManagedProcess> {
   const confDir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-conf-"));
   for (const [name, content] of Object.entries({ ...files, "prometheus.yml": config })) {
@@ -125,6 +129,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${dir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
+      ...extraArgs,
     ],
     "/-/ready",
     "prometheus",

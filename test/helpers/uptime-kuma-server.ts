@@ -88,7 +88,9 @@ export async function startUptimeKumaServer(options: ServerOptions = {}): Promis
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production" };
   for (const k of Object.keys(env)) {
-    if (k.startsWith("UPTIME_KUMA_") || ["DATA_DIR", "PORT", "HOST"].includes(k)) delete env[k];
+    if (k.startsWith("UPTIME_KUMA_") || ["DATA_DIR", "PORT", "HOST"].includes(k) || /_proxy$/i.test(k)) {
+      delete env[k];
+    }
   }
   // The server checks for updates on the internet at start. Only 127.0.0.1 is reachable here, so every
   // request except those to 127.0.0.1 goes to a closed local port and fails at once.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real Uptime Kuma server that test/uptime-kuma-provider.test.ts runs, into
 # test/.cache/uptime-kuma/ (gitignored). Does nothing when the same lock file is already installed.
-# Its SQLite driver compiles from source (no prebuilt binary can be downloaded here): about 2 minutes.
+# Its SQLite driver compiles from source (no prebuilt binary can be downloaded here): about 3 minutes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dest="$(cd "${here}/../.." && pwd)/test/.cache/uptime-kuma"

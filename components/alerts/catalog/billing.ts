@@ -393,6 +393,7 @@ export function billingRules(ctx: RuleContext): AreaRules {
           interval: "5m",
           series: [mrrSeries("EUR", 100000, gauge(80000, 30)), mrrSeries("USD", 50000, gauge(50000, 30))],
           evalTime: "26h",
+          evaluationInterval: "5m",
           expect: [
             {
               labels: { ...target, currency: "EUR" },
@@ -405,6 +406,7 @@ export function billingRules(ctx: RuleContext): AreaRules {
           interval: "5m",
           series: [mrrSeries("EUR", 100000, `${gauge(80000, 5)} ${gauge(100000, 24)}`)],
           evalTime: "26h",
+          evaluationInterval: "5m",
           expect: [],
         },
         {
@@ -412,6 +414,7 @@ export function billingRules(ctx: RuleContext): AreaRules {
           interval: "5m",
           series: [mrrSeries("EUR", 100000, gauge(98000, 30))],
           evalTime: "26h",
+          evaluationInterval: "5m",
           expect: [],
         },
       ],

@@ -9,7 +9,7 @@ import { billingRules } from "./billing";
 import { controlPlaneRules } from "./control-plane";
 import { kubernetesRules } from "./kubernetes";
 import { monitoringRules } from "./monitoring";
-import { sharedServicesRules } from "./shared-services";
+import { sharedServicesLogRules, sharedServicesRules } from "./shared-services";
 import { tenantRules } from "./tenants";
 
 /** In the order of `AREAS`, which is the order of the rendered rule files. */
@@ -22,7 +22,9 @@ export const AREA_RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules)[] =
   monitoringRules,
 ];
 
-export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [];
+export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [
+  sharedServicesLogRules,
+];
 
 export function alertCatalog(ctx: RuleContext): AreaRules[] {
   return AREA_RULE_FACTORIES.map((f) => f(ctx));

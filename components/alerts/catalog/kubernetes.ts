@@ -42,9 +42,15 @@ export function kubernetesRules(ctx: RuleContext): AreaRules {
   const platformNamespaces = `namespace=~"${regexEscape(monitoring)}|${regexEscape(controlPlane)}"`;
 
   const ksmTarget = { job: ctx.names.jobs.kubeStateMetrics, instance: "10.0.3.41:8080" };
-  const nodeExporterTarget = { job: ctx.names.jobs.nodeExporter, instance: "10.0.1.12:9100" };
+  // node-exporter series carry the node's name as `node` (relabelled in MonitoringCore), so that a
+  // NodeNotReady can inhibit them.
+  const nodeExporterTarget = {
+    job: ctx.names.jobs.nodeExporter,
+    instance: "10.0.1.12:9100",
+    node: "ip-10-0-1-12.eu-central-1.compute.internal",
+  };
 
-  const fsBy = "instance, device, mountpoint";
+  const fsBy = "instance, node, device, mountpoint";
   const fsSelector = `${ne}, fstype!="tmpfs"`;
   const rootFs = { ...nodeExporterTarget, device: "/dev/nvme0n1p1", fstype: "xfs", mountpoint: "/" };
   const nodeFsSize = 80 * 2 ** 30;
@@ -55,7 +61,12 @@ export function kubernetesRules(ctx: RuleContext): AreaRules {
     series("node_filesystem_readonly", labels, gauge(readonly, 60)),
   ];
   const fsAvail = (ratio: number) => Math.round(ratio * nodeFsSize);
-  const fsLabels = { instance: rootFs.instance, device: rootFs.device, mountpoint: rootFs.mountpoint };
+  const fsLabels = {
+    instance: rootFs.instance,
+    node: rootFs.node,
+    device: rootFs.device,
+    mountpoint: rootFs.mountpoint,
+  };
 
   const memTotal = 32 * 2 ** 30;
   const memAvail = (ratio: number) => Math.round(ratio * memTotal);
@@ -327,8 +338,8 @@ export function kubernetesRules(ctx: RuleContext): AreaRules {
       area: "kubernetes",
       severity: "warning",
       expr:
-        `(max by (instance) (node_memory_MemAvailable_bytes{${ne}})` +
-        ` / max by (instance) (node_memory_MemTotal_bytes{${ne}})) < ${NODE_MEMORY_MIN_AVAILABLE}`,
+        `(max by (instance, node) (node_memory_MemAvailable_bytes{${ne}})` +
+        ` / max by (instance, node) (node_memory_MemTotal_bytes{${ne}})) < ${NODE_MEMORY_MIN_AVAILABLE}`,
       for: "30m",
       summary:
         "Node {{ $labels.instance }} has only {{ $value | humanizePercentage }} of its memory available",
@@ -344,7 +355,7 @@ export function kubernetesRules(ctx: RuleContext): AreaRules {
           evalTime: "40m",
           expect: [
             {
-              labels: { instance: nodeExporterTarget.instance },
+              labels: { instance: nodeExporterTarget.instance, node: nodeExporterTarget.node },
               summary: `Node ${nodeExporterTarget.instance} has only ${humanizePercentage(0.04)} of its memory available`,
               description:
                 `Node ${nodeExporterTarget.instance} has had less than ` +

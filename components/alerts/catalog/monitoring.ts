@@ -570,6 +570,7 @@ export function monitoringRules(ctx: RuleContext): AreaRules {
           name: "a repair more than 3 hours ago no longer pages",
           series: [series("prometheus_tsdb_wal_corruptions_total", promTarget(0), "1x300")],
           evalTime: "250m",
+          evaluationInterval: "5m",
           expect: [],
         },
       ],
@@ -925,6 +926,7 @@ function tsdbCounterAlert(
         name: `fires when every ${p.what} retry fails`,
         series: [series(p.metric, labels, counter(1, 330))],
         evalTime: "300m",
+        evaluationInterval: "5m",
         expect: [
           {
             labels: { ...prom, pod },
@@ -937,6 +939,7 @@ function tsdbCounterAlert(
         name: `one failed ${p.what} that the retry fixed does not warn`,
         series: [series(p.metric, labels, "0x60 1x270")],
         evalTime: "230m",
+        evaluationInterval: "5m",
         expect: [],
       },
     ],

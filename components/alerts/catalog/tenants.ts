@@ -30,6 +30,20 @@ export function tenantRules(ctx: RuleContext): AreaRules {
   const jobs = ctx.names.jobs;
   const server = ctx.selectors.tenantServer;
   const ksm = `${ctx.selectors.kubeStateMetrics}, ${ctx.selectors.tenantNamespaces}`;
+  /**
+   * Adds the pod's `node` (from kube_pod_info), so that Alertmanager can let a NodeNotReady explain
+   * the alerts of the pods that ran there. A pod without kube_pod_info still alerts, without `node`.
+   */
+  const withNode = (expr: string) =>
+    `(${expr}) * on (namespace, pod) group_left (node) max by (namespace, pod, node) (kube_pod_info{${ksm}})` +
+    ` or on (namespace, pod, container) (${expr})`;
+  const NODE = "ip-10-0-1-17.eu-central-1.compute.internal";
+  const podInfo = (labels: Record<string, string>, steps: number) =>
+    series(
+      "kube_pod_info",
+      { job: labels.job, namespace: labels.namespace, pod: labels.pod, node: NODE },
+      gauge(1, steps),
+    );
   const dashboard: DashboardLink = { dashboard: "tenantHealth", vars: { tenant: "{{ $labels.tenant }}" } };
 
   const serverSpec = `kube_deployment_spec_replicas{${ksm}, deployment="${TENANT_SERVER_DEPLOYMENT}"}`;
@@ -337,9 +351,11 @@ export function tenantRules(ctx: RuleContext): AreaRules {
       // makes it news.
       expr: withTenantLabel(
         ctx,
-        `max by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{${ksm}, reason="OOMKilled"}) == 1` +
-          ` and on (namespace, pod, container)` +
-          ` max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{${ksm}}[${OOM_WINDOW}])) > 0`,
+        withNode(
+          `max by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{${ksm}, reason="OOMKilled"}) == 1` +
+            ` and on (namespace, pod, container)` +
+            ` max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{${ksm}}[${OOM_WINDOW}])) > 0`,
+        ),
       ),
       for: "3m",
       summary:
@@ -359,6 +375,7 @@ export function tenantRules(ctx: RuleContext): AreaRules {
               { ...camelApp("acme"), reason: "OOMKilled" },
               "_x6 1x20",
             ),
+            podInfo(camelApp("acme"), 25),
             series(
               "kube_pod_container_status_restarts_total",
               containerOf("globex", serverPodName(0), "cameleer3-server"),
@@ -368,7 +385,12 @@ export function tenantRules(ctx: RuleContext): AreaRules {
           evalTime: "10m",
           expect: [
             {
-              labels: { ...tenant("acme"), pod: "order-routes-7b9c5d6f4-q8w2n", container: "order-routes" },
+              labels: {
+                ...tenant("acme"),
+                pod: "order-routes-7b9c5d6f4-q8w2n",
+                container: "order-routes",
+                node: NODE,
+              },
               summary: "Tenant acme: container order-routes of order-routes-7b9c5d6f4-q8w2n was OOM-killed",
               description:
                 `Container order-routes of pod order-routes-7b9c5d6f4-q8w2n in ${ns("acme")} exceeded its memory ` +
@@ -412,7 +434,9 @@ export function tenantRules(ctx: RuleContext): AreaRules {
       // Between back-offs the container runs briefly and the waiting series disappears: look back 5m.
       expr: withTenantLabel(
         ctx,
-        `max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{${ksm}, reason="CrashLoopBackOff"}[5m])) >= 1`,
+        withNode(
+          `max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{${ksm}, reason="CrashLoopBackOff"}[5m])) >= 1`,
+        ),
       ),
       for: "15m",
       summary:
@@ -435,6 +459,7 @@ export function tenantRules(ctx: RuleContext): AreaRules {
           evalTime: "25m",
           expect: [
             {
+              // No kube_pod_info for this pod: the alert still fires, without a node.
               labels: { ...tenant("acme"), pod: serverPodName(0), container: "cameleer3-server" },
               summary: `Tenant acme: container cameleer3-server of ${serverPodName(0)} is crash-looping`,
               description:
@@ -463,8 +488,10 @@ export function tenantRules(ctx: RuleContext): AreaRules {
       severity: "warning",
       expr: withTenantLabel(
         ctx,
-        `max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{${ksm}}[1h]))` +
-          ` >= ${t.podRestartsPerHour}`,
+        withNode(
+          `max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{${ksm}}[1h]))` +
+            ` >= ${t.podRestartsPerHour}`,
+        ),
       ),
       for: "5m",
       summary:
@@ -484,11 +511,17 @@ export function tenantRules(ctx: RuleContext): AreaRules {
               camelApp("acme"),
               counter(restartsPerStep, 30),
             ),
+            podInfo(camelApp("acme"), 30),
           ],
           evalTime: "90m",
           expect: [
             {
-              labels: { ...tenant("acme"), pod: "order-routes-7b9c5d6f4-q8w2n", container: "order-routes" },
+              labels: {
+                ...tenant("acme"),
+                pod: "order-routes-7b9c5d6f4-q8w2n",
+                container: "order-routes",
+                node: NODE,
+              },
               summary: `Tenant acme: container order-routes of order-routes-7b9c5d6f4-q8w2n restarted ${12 * restartsPerStep} times in an hour`,
               description:
                 `Container order-routes of pod order-routes-7b9c5d6f4-q8w2n in ${ns("acme")} has restarted at least ` +
