@@ -5,6 +5,7 @@
  */
 import { alertmanagerConfigWriter, pagerdutyWriter } from "../components/alerting/artefacts";
 import { lokiRulesWriter, prometheusRulesWriter } from "../components/alerts/artefacts";
+import { grafanaWriter } from "../components/dashboards/artefacts";
 import { stableJson, stableYaml } from "../components/shared/serialize";
 import { uptimeKumaWriter } from "../components/uptime-kuma/artefacts";
 import { maskSecrets, type Artefact, type ArtefactWriter } from "./artefact-writer";
@@ -46,6 +47,7 @@ export const WRITERS: ArtefactWriter[] = [
   lokiRulesWriter,
   alertmanagerConfigWriter,
   pagerdutyWriter,
+  grafanaWriter,
   uptimeKumaWriter,
   kubernetesDump,
   pulumiDump,

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as YAML from "yaml";
-import { PROJECT } from "./config";
+import { parseStackConfig, PROJECT, type StackConfig } from "./config";
 import program from "./index";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -111,6 +111,20 @@ export function readStackConfig(
     }
   }
   return { config, secretKeys, secretPlaceholders };
+}
+
+/**
+ * A stack's config as `pulumi preview` would validate it, straight from its files (no mocks): for
+ * pure builders (rule context, dashboards) and tests. `overrides` as in {@link readStackConfig}.
+ */
+export function parseStackFile(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
+  const file = readStackConfig(stack, overrides);
+  const prefix = `${PROJECT}:`;
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(file.config)) {
+    if (k.startsWith(prefix)) raw[k.slice(prefix.length)] = v;
+  }
+  return parseStackConfig(raw, (key) => file.secretKeys.includes(`${prefix}${key}`));
 }
 
 export interface StackRun {

@@ -9,6 +9,7 @@ import { PagerDutyPaging } from "../components/alerting/pagerduty-paging";
 import { AlertRules } from "../components/alerts/alert-rules";
 import { alertCatalog, logAlertCatalog } from "../components/alerts/catalog";
 import { MonitoringCore } from "../components/core/monitoring-core";
+import { GrafanaDashboards } from "../components/dashboards/grafana-dashboards";
 import { PrometheusOperatorCrds } from "../components/core/prometheus-crds";
 import {
   ApplicationScrapeTargets,
@@ -214,12 +215,28 @@ export function platform(): Record<string, unknown> {
     afterCrds,
   );
 
+  const dashboards = new GrafanaDashboards(
+    NAMES.dashboards,
+    {
+      grafanaUrl: core.grafanaUrl,
+      adminUser: core.grafanaAdminUser,
+      adminPassword: core.grafanaAdminPassword,
+      prometheusUrl: core.prometheusServiceUrl,
+      lokiUrl: loki.url,
+      context: ruleContext,
+      scrapeInterval: cfg.prometheus.scrapeInterval,
+    },
+    { dependsOn: [core, loki] },
+  );
+
   return {
     environment: cfg.environment,
     grafanaUrl: core.grafanaUrl,
     uptimeKumaUrl: uptimeKuma.url,
     statusPageUrl: uptimeKuma.statusPageUrl,
     pagerdutyServiceUrls: pagerduty?.serviceUrls ?? {},
+    dashboardUrls: dashboards.dashboardUrls,
+    grafanaFolderUrls: dashboards.folderUrls,
     prometheusUrl: core.prometheusUrl,
     alertmanagerUrl: core.alertmanagerUrl,
     grafanaAdminUser: core.grafanaAdminUser,

@@ -26,6 +26,7 @@ export const COMPONENT_NAMES = {
   alertDelivery: "alertmanager",
   pagerduty: "pagerduty",
   uptimeKuma: "uptime-kuma",
+  dashboards: "dashboards",
 } as const;
 
 export function buildRuleContext(cfg: PlainStackConfig): RuleContext {

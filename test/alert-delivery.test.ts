@@ -11,7 +11,7 @@ import { AREAS } from "../stacks/config";
 import { isSecretValue, reveal, type StackRun } from "../stacks/mock-runtime";
 import { buildRuleContext } from "../stacks/rule-context";
 import { parseStack } from "./helpers/config";
-import { runTool } from "./helpers/promtool";
+import { amtoolRoutes, runTool } from "./helpers/promtool";
 import { committedRun, inputsOf, inventory, resource, T } from "./helpers/runs";
 
 const PD = {
@@ -46,7 +46,8 @@ describe("alert delivery", () => {
       after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
       it("delivers the configuration as the Secret the chart mounts, and passes amtool check-config", () => {
-        const core = inputsOf<{ values: any }>(run, T.release, "kps-release").values.alertmanager.alertmanagerSpec;
+        const core = inputsOf<{ values: any }>(run, T.release, "kps-release").values.alertmanager
+          .alertmanagerSpec;
         assert.equal(core.useExistingSecret, true);
         assert.equal(core.configSecret, "alertmanager-config");
         assert.deepEqual(core.secrets, ["alertmanager-credentials"]);
@@ -60,22 +61,13 @@ describe("alert delivery", () => {
         const wrong: string[] = [];
         for (const a of alerts) {
           const expected = expectedReceiver(a.area, a.severity, a.alert);
-          const r = runTool(
-            "amtool",
-            [
-              "config",
-              "routes",
-              "test",
-              `--config.file=${configFile}`,
-              `--verify.receivers=${expected}`,
-              `alertname=${a.alert}`,
-              `area=${a.area}`,
-              `severity=${a.severity}`,
-              ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`),
-            ],
-            "prometheus-alertmanager",
+          const r = amtoolRoutes(
+            configFile,
+            { alertname: a.alert, area: a.area, severity: a.severity, ...a.labels },
+            expected,
           );
-          if (!r.ok) wrong.push(`${a.alert} (${a.area}/${a.severity}) should reach ${expected}: ${r.stdout.trim()}`);
+          if (!r.ok)
+            wrong.push(`${a.alert} (${a.area}/${a.severity}) should reach ${expected}: ${r.stdout.trim()}`);
         }
         assert.deepEqual(wrong, []);
       });
@@ -88,9 +80,14 @@ describe("alert delivery", () => {
         const credentials = reveal<Record<string, string>>(
           resource(run, T.secret, "alertmanager-credentials").inputs.stringData,
         );
-        const pdResources = inventory(run).filter((r) => r.startsWith("pagerduty:") || r.startsWith(PD.provider));
+        const pdResources = inventory(run).filter(
+          (r) => r.startsWith("pagerduty:") || r.startsWith(PD.provider),
+        );
         if (cfg.receivers.pagerduty.enabled) {
-          assert.deepEqual(paging, AREAS.map((a) => RECEIVERS.critical(a)));
+          assert.deepEqual(
+            paging,
+            AREAS.map((a) => RECEIVERS.critical(a)),
+          );
           for (const a of AREAS) assert.ok(credentials[`pagerduty-${a}`], `credential file for ${a}`);
           assert.equal(pdResources.filter((r) => r.startsWith(PD.service)).length, AREAS.length);
         } else {
@@ -128,11 +125,10 @@ describe("alert delivery", () => {
     });
 
     it("creates a service per owning area, with severity-based urgency, on the configured escalation", () => {
-      const policy = inputsOf<{ numLoops: number; rules: { escalationDelayInMinutes: number; targets: unknown[] }[] }>(
-        run,
-        PD.policy,
-        "pagerduty-escalation",
-      );
+      const policy = inputsOf<{
+        numLoops: number;
+        rules: { escalationDelayInMinutes: number; targets: unknown[] }[];
+      }>(run, PD.policy, "pagerduty-escalation");
       assert.equal(policy.numLoops, cfg.receivers.pagerduty.numLoops);
       assert.deepEqual(
         policy.rules.map((r) => r.escalationDelayInMinutes),

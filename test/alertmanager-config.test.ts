@@ -14,7 +14,7 @@ import { SEVERITIES } from "../components/alerts/types";
 import { stableYaml } from "../components/shared/serialize";
 import { AREAS } from "../stacks/config";
 import { parseStack } from "./helpers/config";
-import { runTool } from "./helpers/promtool";
+import { amtoolRoutes, runTool } from "./helpers/promtool";
 
 const slackChannels = parseStack("prod").receivers.slack.channels;
 const base: AlertmanagerConfigInput = {
@@ -74,20 +74,7 @@ describe("Alertmanager configuration builder", () => {
           for (const area of AREAS) {
             for (const severity of SEVERITIES) {
               const expected = expectedReceiver(area, severity);
-              const r = runTool(
-                "amtool",
-                [
-                  "config",
-                  "routes",
-                  "test",
-                  `--config.file=${file}`,
-                  `--verify.receivers=${expected}`,
-                  `area=${area}`,
-                  `severity=${severity}`,
-                  "alertname=AnyAlert",
-                ],
-                "prometheus-alertmanager",
-              );
+              const r = amtoolRoutes(file, { area, severity, alertname: "AnyAlert" }, expected);
               assert.ok(r.ok, `${area}/${severity} should reach ${expected}: ${r.output}`);
             }
           }
@@ -97,19 +84,7 @@ describe("Alertmanager configuration builder", () => {
       it("sends Watchdog to the dead-man's switch only, whatever its labels", () => {
         withConfigFile(cfg, (file) => {
           for (const area of AREAS) {
-            const r = runTool(
-              "amtool",
-              [
-                "config",
-                "routes",
-                "test",
-                `--config.file=${file}`,
-                "alertname=Watchdog",
-                "severity=critical",
-                `area=${area}`,
-              ],
-              "prometheus-alertmanager",
-            );
+            const r = amtoolRoutes(file, { alertname: "Watchdog", severity: "critical", area });
             assert.equal(r.stdout.trim(), RECEIVERS.deadMansSwitch);
           }
         });
@@ -119,18 +94,7 @@ describe("Alertmanager configuration builder", () => {
 
       it("sends an alert without an owning area to a human, not to nowhere", () => {
         withConfigFile(cfg, (file) => {
-          const r = runTool(
-            "amtool",
-            [
-              "config",
-              "routes",
-              "test",
-              `--config.file=${file}`,
-              "alertname=ThirdPartyAlert",
-              "severity=critical",
-            ],
-            "prometheus-alertmanager",
-          );
+          const r = amtoolRoutes(file, { alertname: "ThirdPartyAlert", severity: "critical" });
           assert.equal(r.stdout.trim(), RECEIVERS.unrouted);
         });
         assert.ok(receiver(cfg, RECEIVERS.unrouted).slack_configs?.length);

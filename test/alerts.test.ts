@@ -10,6 +10,7 @@ import { parseLogQL, parsePromQL } from "../components/shared/query-parsing";
 import { AREAS } from "../stacks/config";
 import { REPO_ROOT } from "../stacks/mock-runtime";
 import { buildRuleContext } from "../stacks/rule-context";
+import { RUNBOOK_INDEX, runbookIndex } from "../stacks/runbook-index";
 import { parseStack } from "./helpers/config";
 import { checkRules, testRules, writeRulesAndTests } from "./helpers/promtool";
 
@@ -128,6 +129,10 @@ describe("alert catalog", () => {
         }
       }
       assert.deepEqual(problems, []);
+    });
+
+    it("has an index of every runbook that is up to date (npm run docs:runbooks)", () => {
+      assert.equal(fs.readFileSync(RUNBOOK_INDEX, "utf8"), runbookIndex());
     });
 
     it("has no runbook for an alert that does not exist", () => {

@@ -24,7 +24,11 @@ export function slugify(title: string): string {
 }
 
 /** `<grafana>/d/<uid>/<slug>`, optionally with template variables (`?var-tenant=...`). */
-export function dashboardUrl(grafanaUrl: string, key: DashboardKey, vars: Record<string, string> = {}): string {
+export function dashboardUrl(
+  grafanaUrl: string,
+  key: DashboardKey,
+  vars: Record<string, string> = {},
+): string {
   const d = DASHBOARDS[key];
   const query = Object.entries(vars)
     .map(([k, v]) => `var-${k}=${v}`)

@@ -1,19 +1,13 @@
-import { PROJECT, parseStackConfig, type StackConfig } from "../../stacks/config";
-import { readStackConfig } from "../../stacks/mock-runtime";
+import { PROJECT, type StackConfig } from "../../stacks/config";
+import { parseStackFile, readStackConfig } from "../../stacks/mock-runtime";
 
 /**
  * Parses a real stack's config with overrides, as `pulumi preview` would see it. Override keys are
- * unqualified (`prometheus`) or qualified (`platform-monitoring:prometheus`); `undefined` deletes.
- * `plainSecrets` lists keys given as plain (non-`secure:`) values on purpose.
+ * unqualified (`prometheus`) or qualified (`platform-monitoring:prometheus`); `undefined` deletes; a
+ * plain string for a secret key stands for a credential set without `--secret`.
  */
 export function parseStack(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
-  const file = readStackConfig(stack, overrides);
-  const prefix = `${PROJECT}:`;
-  const raw: Record<string, string> = {};
-  for (const [k, v] of Object.entries(file.config)) {
-    if (k.startsWith(prefix)) raw[k.slice(prefix.length)] = v;
-  }
-  return parseStackConfig(raw, (key) => file.secretKeys.includes(`${prefix}${key}`));
+  return parseStackFile(stack, overrides);
 }
 
 /** The stack file's value of a structured key, for tests that change one field of it. */

@@ -84,3 +84,26 @@ export function runToolAsync(tool: string, args: string[], pkg: string): Promise
     child.on("close", (code) => resolve({ ok: code === 0, stdout, output: stdout + stderr }));
   });
 }
+
+/**
+ * `amtool config routes test`: where Alertmanager with `configFile` routes an alert with `labels`.
+ * With `verify`, amtool itself fails unless exactly those receivers are reached.
+ */
+export function amtoolRoutes(
+  configFile: string,
+  labels: Record<string, string>,
+  verify?: string,
+): ToolResult {
+  return runTool(
+    "amtool",
+    [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${configFile}`,
+      ...(verify ? [`--verify.receivers=${verify}`] : []),
+      ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    ],
+    "prometheus-alertmanager",
+  );
+}

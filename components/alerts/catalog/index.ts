@@ -1,8 +1,10 @@
 /**
- * The whole alert catalog: every owning area's rules for a stack's context. Adding an area means a
- * file here and a line below; everything downstream (resources, rule files, routing, tests, runbook
- * checks) picks it up.
+ * The whole alert catalog: every owning area's rules for a stack's context. Adding rules means a
+ * factory here; everything downstream (resources, rule files, routing, tests, runbook checks) picks
+ * them up. Several factories may contribute to one area (the SLO rules add to `tenants` and
+ * `control-plane`): their rules are merged into that area's PrometheusRule.
  */
+import { AREAS } from "../../../stacks/config";
 import type { RuleContext } from "../context";
 import type { AreaRules, LogAlertDefinition } from "../types";
 import { billingRules } from "./billing";
@@ -12,8 +14,7 @@ import { monitoringRules } from "./monitoring";
 import { sharedServicesLogRules, sharedServicesRules } from "./shared-services";
 import { tenantRules } from "./tenants";
 
-/** In the order of `AREAS`, which is the order of the rendered rule files. */
-export const AREA_RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules)[] = [
+export const RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules | AreaRules[])[] = [
   controlPlaneRules,
   tenantRules,
   sharedServicesRules,
@@ -22,12 +23,20 @@ export const AREA_RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules)[] =
   monitoringRules,
 ];
 
-export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [
-  sharedServicesLogRules,
-];
+export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [sharedServicesLogRules];
 
+/** Every area's rules, merged across factories, in the order of `AREAS`. */
 export function alertCatalog(ctx: RuleContext): AreaRules[] {
-  return AREA_RULE_FACTORIES.map((f) => f(ctx));
+  const contributions = RULE_FACTORIES.flatMap((f) => f(ctx));
+  return AREAS.map((area) => {
+    const parts = contributions.filter((c) => c.area === area);
+    return {
+      area,
+      alerts: parts.flatMap((p) => p.alerts),
+      recordings: parts.flatMap((p) => p.recordings ?? []),
+      recordingTests: parts.flatMap((p) => p.recordingTests ?? []),
+    };
+  });
 }
 
 /** LogQL alerts for the Loki ruler (what only logs can tell). */
