@@ -104,6 +104,11 @@ const ingressSchema = z.strictObject({
   authUrl: httpsUrl,
   /** Where the forward-auth endpoint sends a user who is not signed in. */
   authSignInUrl: httpsUrl,
+  /**
+   * Namespace of the ingress controller pods; the monitoring namespace's NetworkPolicies admit the
+   * UIs' traffic from it only. Defaults to `ingress-nginx`.
+   */
+  controllerNamespace: dnsLabel.default("ingress-nginx"),
 });
 
 const prometheusSchema = z.strictObject({
@@ -118,6 +123,11 @@ const prometheusSchema = z.strictObject({
   scrapeInterval: duration.default("30s"),
   /** Defaults to `30s`. */
   evaluationInterval: duration.default("30s"),
+  /**
+   * Evaluation interval of the paging (critical) alert groups: shorter than the global one, because a
+   * page is due `for` after the fault and every evaluation phase adds to it. Defaults to `15s`.
+   */
+  pagingEvaluationInterval: duration.default("15s"),
   resources,
 });
 
@@ -167,6 +177,11 @@ const lokiSchema = z
     /** Replicas of each of read/write/backend in scalable mode; ignored in single-binary mode. */
     replicas: z.int().min(1).max(10).default(1),
     storage: lokiStorageSchema,
+    /**
+     * Requests (and memory limit) of each Loki pod: the single binary, or each read, write and backend
+     * replica. Defaults to `{ cpu: 250m, memory: 1Gi }`.
+     */
+    resources: resources.default({ cpu: "250m", memory: "1Gi" }),
   })
   .refine((l) => (l.mode === "scalable") === (l.storage.type === "s3"), {
     message: "mode scalable needs storage.type s3; mode single-binary needs storage.type filesystem",

@@ -69,6 +69,7 @@ export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
     prometheusReplicas: cfg.prometheus.replicas,
     alertmanagerReplicas: cfg.alertmanager.replicas,
     evaluationInterval: cfg.prometheus.evaluationInterval as Duration,
+    pagingEvaluationInterval: cfg.prometheus.pagingEvaluationInterval as Duration,
     thresholds: cfg.thresholds,
     tiers,
     runbookBaseUrl: cfg.runbookBaseUrl,

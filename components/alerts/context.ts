@@ -81,6 +81,8 @@ export interface RuleContext {
   readonly alertmanagerReplicas: number;
   /** The global evaluation interval; promtool tests evaluate at the same pace. */
   readonly evaluationInterval: Duration;
+  /** Interval of the groups holding `critical` alerts (they page, so they are evaluated sooner). */
+  readonly pagingEvaluationInterval: Duration;
   readonly tiers: Readonly<Record<Tier, TierTargets>>;
   readonly runbookBaseUrl: string;
   readonly grafanaUrl: string;

@@ -56,7 +56,10 @@ export function alertingRule(
   };
 }
 
-/** The groups of one area: recording groups first (alerts may read them), then the alerts. */
+/**
+ * The groups of one area: recording groups first (alerts may read them), then the paging alerts
+ * (`critical`, evaluated every `pagingEvaluationInterval`), then the others.
+ */
 export function ruleGroups(area: AreaRules, ctx: RuleContext): RuleGroup[] {
   const recordings: RuleGroup[] = (area.recordings ?? []).map((g) => ({
     name: `${area.area}.${g.group}`,
@@ -67,10 +70,22 @@ export function ruleGroups(area: AreaRules, ctx: RuleContext): RuleGroup[] {
       ...(r.labels ? { labels: { ...r.labels } } : {}),
     })),
   }));
-  const alerts: RuleGroup[] =
-    area.alerts.length > 0
-      ? [{ name: `${area.area}.alerts`, rules: area.alerts.map((a) => alertingRule(a, ctx)) }]
-      : [];
+  const paging = area.alerts.filter((a) => a.severity === "critical");
+  const other = area.alerts.filter((a) => a.severity !== "critical");
+  const alerts: RuleGroup[] = [
+    ...(paging.length > 0
+      ? [
+          {
+            name: `${area.area}.paging`,
+            interval: ctx.pagingEvaluationInterval,
+            rules: paging.map((a) => alertingRule(a, ctx)),
+          },
+        ]
+      : []),
+    ...(other.length > 0
+      ? [{ name: `${area.area}.alerts`, rules: other.map((a) => alertingRule(a, ctx)) }]
+      : []),
+  ];
   return [...recordings, ...alerts];
 }
 
@@ -187,7 +202,9 @@ export function promtoolTests(
       byInterval.set(interval, [...(byInterval.get(interval) ?? []), test]);
     for (const def of area.alerts) {
       for (const t of def.tests) {
-        add(t.evaluationInterval ?? ctx.evaluationInterval, {
+        const groupInterval =
+          def.severity === "critical" ? ctx.pagingEvaluationInterval : ctx.evaluationInterval;
+        add(t.evaluationInterval ?? groupInterval, {
           name: `${def.alert}: ${t.name}`,
           interval: t.interval ?? ("1m" satisfies Duration),
           input_series: t.series.map((s) => ({ series: s.series, values: s.values })),

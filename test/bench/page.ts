@@ -1,7 +1,7 @@
 /**
  * `npm run bench:page [-- --runs N]`: time to page and time to resolve, through real Prometheus and
- * Alertmanager with the PROD stack's intervals (scrape, evaluation), prod's Alertmanager group
- * timings and the catalog's real `for` of the driven alert. Prints each run and the medians.
+ * Alertmanager with the PROD stack's intervals (scrape, evaluation, the paging groups' evaluation),
+ * prod's Alertmanager group timings and the catalog's real `for` of the driven alert. Prints each run and the medians.
  * Targets: fault → page ≤ for + 45 s; recovery → resolve ≤ 2 min. Takes about 5 minutes a run.
  */
 import { parseArgs } from "node:util";
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const p = await startPagingPipeline({ config, scrapeInterval: scrape, evaluationInterval: evaluation });
   const forSeconds = durationSeconds(p.alert.for);
   console.log(
-    `prod intervals: scrape ${scrape}, evaluation ${evaluation}, critical group_wait ${TIMINGS.critical.group_wait}, ` +
+    `prod intervals: scrape ${scrape}, evaluation ${evaluation} (paging groups ` +
+      `${config.prometheus.pagingEvaluationInterval}), critical group_wait ${TIMINGS.critical.group_wait}, ` +
       `group_interval ${TIMINGS.critical.group_interval}; ${p.alert.alert} for ${p.alert.for}`,
   );
   const pages: number[] = [];

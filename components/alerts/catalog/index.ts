@@ -23,7 +23,9 @@ export const RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules | AreaRul
   monitoringRules,
 ];
 
-export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [sharedServicesLogRules];
+export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [
+  sharedServicesLogRules,
+];
 
 /** Every area's rules, merged across factories, in the order of `AREAS`. */
 export function alertCatalog(ctx: RuleContext): AreaRules[] {
