@@ -893,8 +893,82 @@ export function monitoringRules(ctx: RuleContext): AreaRules {
         },
       ],
     },
+    isolationCanaryBlindAlert(ctx),
   ];
   return { area: "monitoring", alerts };
+}
+
+/**
+ * The isolation canary cannot see: while tenants exist, none of its scrapes succeed (its prober is
+ * down or unreachable), so a broken NetworkPolicy would go unnoticed. A failing probe is the canary's
+ * healthy state; a failing scrape is not.
+ */
+function isolationCanaryBlindAlert(ctx: RuleContext): AlertDefinition {
+  const canary = ctx.selectors.isolationCanary;
+  const ksm = ctx.selectors.kubeStateMetrics;
+  const tenantNs = `${ctx.tenantPrefix}acme`;
+  const target = {
+    job: ctx.names.jobs.isolationCanary,
+    namespace: tenantNs,
+    source_namespace: ctx.names.jobs.isolationCanary,
+    instance: `cameleer3-server.${tenantNs}.svc:8080`,
+  };
+  const tenantLabels = series(
+    "kube_namespace_labels",
+    {
+      job: ctx.names.jobs.kubeStateMetrics,
+      namespace: tenantNs,
+      label_cameleer_io_tenant: "acme",
+      label_cameleer_io_tier: "business",
+    },
+    gauge(1, 40),
+  );
+  const summary = "The tenant isolation canary is blind";
+  const description =
+    "Tenants exist, but no scrape through the isolation canary's prober has succeeded for 15 minutes: a " +
+    "NetworkPolicy that stopped isolating tenants would not be noticed.";
+  return {
+    alert: "IsolationCanaryBlind",
+    area: "monitoring",
+    severity: "warning",
+    expr:
+      `(count(up{${canary}} == 1) or vector(0)) == 0` +
+      ` and on () count(kube_namespace_labels{${ksm}, label_cameleer_io_tenant!=""}) > 0`,
+    for: "15m",
+    summary,
+    description,
+    dashboard: { dashboard: "security" },
+    tests: [
+      {
+        name: "fires when the prober is down while tenants exist",
+        series: [tenantLabels, series("up", target, "1x5 0x35")],
+        evalTime: "30m",
+        expect: [{ labels: {}, summary, description }],
+      },
+      {
+        name: "fires when the canary scrapes nothing at all",
+        series: [tenantLabels],
+        evalTime: "30m",
+        expect: [{ labels: {}, summary, description }],
+      },
+      {
+        name: "a canary whose probes fail but whose scrapes succeed is healthy",
+        series: [
+          tenantLabels,
+          series("up", target, gauge(1, 40)),
+          series("probe_success", target, gauge(0, 40)),
+        ],
+        evalTime: "30m",
+        expect: [],
+      },
+      {
+        name: "no tenants, nothing to probe: quiet",
+        series: [series("up", { job: ctx.names.jobs.kubeStateMetrics }, gauge(1, 40))],
+        evalTime: "30m",
+        expect: [],
+      },
+    ],
+  };
 }
 
 /**
