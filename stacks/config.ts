@@ -140,8 +140,12 @@ const alertmanagerSchema = z.strictObject({
   resources,
 });
 
+/**
+ * Grafana runs one replica on SQLite (a volume): dashboards, folders and data sources are all managed
+ * by this program, so losing the volume costs users' preferences only. More replicas would need an
+ * external database, which must not be the platform database it monitors.
+ */
 const grafanaSchema = z.strictObject({
-  replicas: z.int().min(1).max(5),
   storageSize: quantity,
   resources,
 });

@@ -22,6 +22,7 @@ import {
 } from "../components/exporters";
 import { LogShipper } from "../components/logging/log-shipper";
 import { Loki } from "../components/logging/loki";
+import { MonitoringNetworkPolicies } from "../components/security";
 import { COMMON_LABELS } from "../components/shared/labels";
 import { UptimeKuma } from "../components/uptime-kuma/uptime-kuma";
 import { AREAS } from "./config";
@@ -56,9 +57,20 @@ export function platform(): Record<string, unknown> {
         },
       },
     },
-    { provider: watchedCluster },
+    // Deleting the namespace would delete every volume in it (metrics, silences, logs).
+    { provider: watchedCluster, retainOnDelete: true },
   );
   const ns = namespace.metadata.name;
+
+  new MonitoringNetworkPolicies(
+    NAMES.networkPolicies,
+    {
+      namespace: ns,
+      ingressControllerNamespace: cfg.ingress.controllerNamespace,
+      releases: { core: NAMES.core, loki: NAMES.loki, logShipper: NAMES.logShipper },
+    },
+    inCluster,
+  );
 
   const crds = new PrometheusOperatorCrds(NAMES.crds, { namespace: ns }, inCluster);
   const afterCrds: pulumi.ComponentResourceOptions = { ...inCluster, dependsOn: [crds] };
@@ -131,6 +143,7 @@ export function platform(): Record<string, unknown> {
       replicas: cfg.loki.replicas,
       storage: cfg.loki.storage,
       storageClass: cfg.kubernetes.storageClass,
+      resources: cfg.loki.resources,
       alertmanagerUrl: core.alertmanagerServiceUrl,
     },
     afterCrds,

@@ -27,6 +27,7 @@ export const COMPONENT_NAMES = {
   pagerduty: "pagerduty",
   uptimeKuma: "uptime-kuma",
   dashboards: "dashboards",
+  networkPolicies: "monitoring-network",
 } as const;
 
 export function buildRuleContext(cfg: PlainStackConfig): RuleContext {

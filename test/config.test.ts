@@ -264,6 +264,29 @@ export const BAD_CONFIG_CASES: BadConfigCase[] = [
       "platform-monitoring:opsgenieApiKey: is required",
     ],
   },
+  {
+    name: "ingress controller namespace that is not a namespace name",
+    overrides: with_("ingress", { controllerNamespace: "Ingress_Nginx" }),
+    mentions: ["platform-monitoring:ingress.controllerNamespace", "DNS-1123 label"],
+  },
+  {
+    name: "negative Loki CPU request",
+    overrides: with_("loki", { resources: { cpu: "-1", memory: "2Gi" } }),
+    mentions: ["platform-monitoring:loki.resources.cpu", "Kubernetes quantity"],
+  },
+  {
+    name: "Loki resources without memory",
+    overrides: with_("loki", { resources: { cpu: "1" } }),
+    mentions: ["platform-monitoring:loki.resources.memory: is required"],
+  },
+  {
+    name: "Loki resources with a misspelt CPU limit",
+    overrides: with_("loki", { resources: { cpu: "1", memory: "2Gi", cpuLimt: "2" } }),
+    mentions: [
+      "platform-monitoring:loki.resources.cpuLimt: unknown key",
+      "allowed keys here: cpu, memory, cpuLimit",
+    ],
+  },
 ];
 
 describe("stack config", () => {

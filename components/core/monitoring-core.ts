@@ -73,7 +73,16 @@ const HELPER_RESOURCES = {
   kubeStateMetrics: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
   nodeExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
   configReloader: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+  /** The admission webhook's certificate Jobs (install and upgrade hooks). */
+  webhookCertJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
 } as const;
+
+/**
+ * Helm's annotation that keeps an object on `helm uninstall` (and so on `pulumi destroy` of the
+ * release). Grafana's PVC is a template of the release, unlike the StatefulSet volumes of Prometheus
+ * and Alertmanager, which the StatefulSet controller creates and no uninstall deletes.
+ */
+export const HELM_KEEP = { "helm.sh/resource-policy": "keep" } as const;
 
 function podResources(r: ComponentResources) {
   return {
@@ -155,11 +164,21 @@ export class MonitoringCore extends pulumi.ComponentResource {
       { parent: this },
     );
     this.grafanaAdminPassword = pulumi.secret(adminPassword.result);
+    // Grafana encrypts data-source secrets with `security.secret_key`, whose default is public.
+    const secretKey = new random.RandomPassword(
+      `${name}-grafana-secret-key`,
+      { length: 40, special: false },
+      { parent: this },
+    );
     const adminSecret = opaqueSecret(
       `${name}-grafana-admin`,
       {
         namespace: args.namespace,
-        data: { "admin-user": this.grafanaAdminUser, "admin-password": this.grafanaAdminPassword },
+        data: {
+          "admin-user": this.grafanaAdminUser,
+          "admin-password": this.grafanaAdminPassword,
+          "secret-key": pulumi.secret(secretKey.result),
+        },
       },
       { parent: this },
     );
@@ -179,6 +198,7 @@ export class MonitoringCore extends pulumi.ComponentResource {
       prometheusOperator: {
         resources: HELPER_RESOURCES.operator,
         prometheusConfigReloader: { resources: HELPER_RESOURCES.configReloader },
+        admissionWebhooks: { patch: { resources: HELPER_RESOURCES.webhookCertJobs } },
       },
       prometheus: {
         podDisruptionBudget: { enabled: prometheus.replicas > 1, minAvailable: 1 },
@@ -240,6 +260,9 @@ export class MonitoringCore extends pulumi.ComponentResource {
           userKey: "admin-user",
           passwordKey: "admin-password",
         },
+        envValueFrom: {
+          GF_SECURITY_SECRET_KEY: { secretKeyRef: { name: `${name}-grafana-admin`, key: "secret-key" } },
+        },
         // Data sources and dashboards are managed through the Grafana provider, not the sidecars.
         sidecar: { dashboards: { enabled: false }, datasources: { enabled: false } },
         persistence: {
@@ -247,7 +270,11 @@ export class MonitoringCore extends pulumi.ComponentResource {
           type: "pvc",
           storageClassName: args.storageClass,
           size: grafana.storageSize,
+          annotations: HELM_KEEP,
         },
+        // The chart's default init container chowns the volume as root; the pod's fsGroup already
+        // gives Grafana's user the volume.
+        initChownData: { enabled: false },
         // A ReadWriteOnce volume cannot be shared by the old and the new pod of a rolling update.
         deploymentStrategy: { type: "Recreate" },
         resources: podResources(grafana.resources),

@@ -64,6 +64,7 @@ export function securityDashboard(ctx: RuleContext, options: DashboardOptions = 
                 "Tenant namespaces the canary probes; fewer than there are tenants means blind spots.",
               queries: [{ expr: `count(max by (namespace) (probe_success{${canary}}))` }],
               unit: UNITS.count,
+              alerts: ["IsolationCanaryBlind"],
             }),
             tablePanel(ctx, {
               title: "Isolation canary per tenant",

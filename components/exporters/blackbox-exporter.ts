@@ -70,6 +70,8 @@ export class BlackboxExporter extends pulumi.ComponentResource {
       },
       serviceMonitor: { selfMonitor: { enabled: true } },
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      // Probes need no Kubernetes API (the chart's default, stated because the policy checks it).
+      automountServiceAccountToken: false,
     };
     this.release = helmRelease(
       `${name}-release`,

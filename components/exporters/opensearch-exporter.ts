@@ -47,6 +47,9 @@ export class OpenSearchExporter extends pulumi.ComponentResource {
       },
       serviceMonitor: { enabled: true, interval: "30s", scrapeTimeout: "25s" },
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      // It talks to OpenSearch only: the chart runs it as the namespace's default service account,
+      // whose API token it must not carry.
+      serviceAccount: { automountServiceAccountToken: false },
     };
     this.release = helmRelease(
       `${name}-release`,

@@ -49,6 +49,20 @@ export class PostgresExporter extends pulumi.ComponentResource {
       extraArgs: ["--collector.stat_statements", "--collector.stat_user_tables", "--collector.replication"],
       serviceMonitor: { enabled: true, interval: "30s", scrapeTimeout: "25s" },
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      // It talks to PostgreSQL only: no Kubernetes API token, no Role (the chart's only grants a
+      // PodSecurityPolicy, gone since Kubernetes 1.25).
+      automountServiceAccountToken: false,
+      rbac: { create: false, pspEnabled: false },
+      podSecurityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      },
     };
     this.release = helmRelease(
       `${name}-release`,

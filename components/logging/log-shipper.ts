@@ -112,10 +112,16 @@ export class LogShipper extends pulumi.ComponentResource {
       fullnameOverride: name,
       controller: { type: "daemonset" },
       alloy: {
+        // No anonymous usage reports to Grafana Labs from inside the cluster.
+        enableReporting: false,
         configMap: { create: true, content: config },
         mounts: { varlog: true },
         extraEnv: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      },
+      // The config-reloader sidecar; the chart's default requests have no limit.
+      configReloader: {
+        resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "32Mi" } },
       },
       serviceMonitor: { enabled: true },
     };

@@ -27,11 +27,41 @@ export interface LokiArgs {
   readonly storageClass: string;
   /** Where the ruler sends alerts from LogQL rules. */
   readonly alertmanagerUrl: pulumi.Input<string>;
+  /** Requests (memory also the limit) of each Loki pod. Defaults to `{ cpu: 250m, memory: 1Gi }`. */
   readonly resources?: ComponentResources;
 }
 
 /** The schema every Loki of this platform starts with; a change of schema adds an entry, never edits. */
 const SCHEMA_START = "2025-01-01";
+
+/** Pods of the Loki chart (6.x): `single-binary`, `read`, `write`, `backend` or `gateway`. */
+export type LokiComponent = "single-binary" | "read" | "write" | "backend" | "gateway";
+
+/** The labels the Loki chart sets on a component's pods (its selector labels), for a release `name`. */
+export function lokiPodLabels(name: string, component?: LokiComponent): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "loki",
+    "app.kubernetes.io/instance": name,
+    ...(component ? { "app.kubernetes.io/component": component } : {}),
+  };
+}
+
+/** Never two replicas of a component on one node: losing a node costs one replica of each. */
+function onePerNode(name: string, component: LokiComponent, hard: boolean) {
+  const term = {
+    labelSelector: { matchLabels: lokiPodLabels(name, component) },
+    topologyKey: "kubernetes.io/hostname",
+  };
+  return {
+    podAntiAffinity: hard
+      ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+  };
+}
+
+/** Small sidecars and the gateway: the nginx gateway and the rules sidecar need little. */
+const GATEWAY_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } };
+const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } };
 
 /**
  * Loki for platform logs (control plane, monitoring, Flux, ingress): never tenant data, which has its
@@ -52,9 +82,18 @@ export class Loki extends pulumi.ComponentResource {
     const resources = args.resources ?? { cpu: "250m", memory: "1Gi" };
     const podResources = {
       requests: { cpu: resources.cpu, memory: resources.memory },
-      limits: { memory: resources.memory },
+      limits: resources.cpuLimit
+        ? { cpu: resources.cpuLimit, memory: resources.memory }
+        : { memory: resources.memory },
     };
-    const persistence = (size: string) => ({ enabled: true, size, storageClass: args.storageClass });
+    // The chart defaults some components to `enableStatefulSetAutoDeletePVC: true`, which deletes the
+    // volumes with the StatefulSet (Kubernetes' own default retains them): logs must outlive a release.
+    const persistence = (size: string) => ({
+      enabled: true,
+      size,
+      storageClass: args.storageClass,
+      enableStatefulSetAutoDeletePVC: false,
+    });
 
     const storage =
       args.storage.type === "s3"
@@ -104,6 +143,7 @@ export class Loki extends pulumi.ComponentResource {
       },
       // With auth disabled every stream belongs to the tenant "fake": rule files go to its folder.
       sidecar: {
+        resources: SIDECAR_RESOURCES,
         rules: {
           enabled: true,
           label: Object.keys(LOKI_RULE_LABELS)[0],
@@ -123,16 +163,33 @@ export class Loki extends pulumi.ComponentResource {
             resources: podResources,
             persistence: persistence(args.storage.type === "filesystem" ? args.storage.size : "10Gi"),
           },
+      // With more than one replica the chart adds a PodDisruptionBudget (maxUnavailable: 1) per
+      // component; replication_factor 3 keeps writes accepted with one write pod down.
       write: scalable
-        ? { replicas: args.replicas, resources: podResources, persistence: persistence("20Gi") }
+        ? {
+            replicas: args.replicas,
+            resources: podResources,
+            persistence: persistence("20Gi"),
+            affinity: onePerNode(name, "write", true),
+          }
         : { replicas: 0 },
-      read: scalable ? { replicas: args.replicas, resources: podResources } : { replicas: 0 },
+      read: scalable
+        ? { replicas: args.replicas, resources: podResources, affinity: onePerNode(name, "read", true) }
+        : { replicas: 0 },
       backend: scalable
-        ? { replicas: args.replicas, resources: podResources, persistence: persistence("10Gi") }
+        ? {
+            replicas: args.replicas,
+            resources: podResources,
+            persistence: persistence("10Gi"),
+            affinity: onePerNode(name, "backend", true),
+          }
         : { replicas: 0 },
+      // Every push and query goes through the gateway: two of them where Loki itself is replicated.
       gateway: {
         enabled: true,
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        replicas: scalable ? 2 : 1,
+        resources: GATEWAY_RESOURCES,
+        affinity: onePerNode(name, "gateway", false),
       },
       // The memcached caches default to gigabytes of memory; platform-log volume does not need them.
       chunksCache: { enabled: false },
