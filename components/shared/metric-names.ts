@@ -124,7 +124,11 @@ export const METRIC_SOURCES: readonly MetricSource[] = [
   {
     source: "postgres_exporter v0.17 (stat_user_tables and stat_statements collectors)",
     inContract: false,
-    names: ["pg_stat_user_tables_n_live_tup", "pg_stat_statements_calls_total", "pg_stat_statements_seconds_total"],
+    names: [
+      "pg_stat_user_tables_n_live_tup",
+      "pg_stat_statements_calls_total",
+      "pg_stat_statements_seconds_total",
+    ],
   },
   {
     source: "elasticsearch_exporter v1.9 against OpenSearch (contract names)",
@@ -152,7 +156,12 @@ export const METRIC_SOURCES: readonly MetricSource[] = [
   {
     source: "blackbox exporter v0.27",
     inContract: true,
-    names: ["probe_success", "probe_duration_seconds", "probe_http_status_code", "probe_ssl_earliest_cert_expiry"],
+    names: [
+      "probe_success",
+      "probe_duration_seconds",
+      "probe_http_status_code",
+      "probe_ssl_earliest_cert_expiry",
+    ],
   },
   {
     source: "Flux controllers",
