@@ -9,6 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
+import { durationSeconds } from "../components/shared/duration";
+import { MICROMETER_TIMER_BUCKETS, micrometerLe } from "../components/shared/micrometer";
 
 /** The Pulumi project name, which namespaces every config key (`platform-monitoring:<key>`). */
 export const PROJECT = "platform-monitoring";
@@ -27,6 +29,7 @@ export const TIERS = ["standard", "business", "high"] as const;
 export type Tier = (typeof TIERS)[number];
 
 const durationPattern = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+
 const duration = z
   .string()
   .regex(durationPattern, { message: "must be a Prometheus duration such as 30s, 5m, 15d" });
@@ -367,6 +370,65 @@ const tierSchema = z
 
 const tiersSchema = z.strictObject({ standard: tierSchema, business: tierSchema, high: tierSchema });
 
+/** Latency thresholds an SLI can count requests under: Micrometer's bucket bounds from 0.1 s to 10 s. */
+export const LATENCY_SLO_BOUNDS = MICROMETER_TIMER_BUCKETS.filter((b) => b >= 0.1 && b <= 10);
+
+const controlPlaneSloSchema = z.strictObject({
+  /** Share of control-plane API requests (actuator excluded) answered without a 5xx, percent. Defaults to 99.9. */
+  availability: percent.default(99.9),
+  /** Share of control-plane API requests answered within `latencyThresholdSeconds`, percent. Defaults to 99. */
+  latency: percent.default(99),
+  /**
+   * The latency SLI's threshold. It counts the requests of one histogram bucket, so it must be a bound
+   * Micrometer publishes (see components/shared/micrometer.ts). Defaults to 1.073741824 (about 1 s).
+   */
+  latencyThresholdSeconds: z
+    .number()
+    .refine((v) => LATENCY_SLO_BOUNDS.includes(v), {
+      message:
+        "must be a bucket bound of the control plane's Micrometer histogram: " +
+        LATENCY_SLO_BOUNDS.map(micrometerLe).join(", "),
+    })
+    .default(1.073741824),
+});
+
+const sloSchema = z.strictObject({
+  /**
+   * Requests per second below which a tenant's (or the control plane's) failed requests are counted
+   * against this rate instead of the real one: one failed request of a tenant that served three is
+   * not a third of its month's budget. Defaults to 0.05 (3 a minute).
+   */
+  minRequestRate: z.number().min(0.001).max(1000).default(0.05),
+  controlPlane: controlPlaneSloSchema.default(controlPlaneSloSchema.parse({})),
+});
+
+const cronField = "(\\*|[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)(/[0-9]+)?";
+const slaReportSchema = z.strictObject({
+  /** Whether the monthly SLA report runs in the cluster (a CronJob writing to a volume). */
+  enabled: z.boolean(),
+  /**
+   * When it runs, a five-field cron schedule in UTC; each run reports the month before. Defaults to
+   * `30 0 1 * *`: 00:30 on the 1st.
+   */
+  schedule: z
+    .string()
+    .regex(new RegExp(`^${cronField}( ${cronField}){4}$`), {
+      message: "must be a five-field cron schedule such as 30 0 1 * *",
+    })
+    .default("30 0 1 * *"),
+  /** Tiers the report covers. Defaults to every tier. */
+  tiers: z
+    .array(z.enum(TIERS))
+    .min(1)
+    .superRefine((list, ctx) => duplicates(list, ctx, (t) => t, "tier"))
+    .default([...TIERS]),
+  /** Volume the reports are kept on. Defaults to `2Gi` (a month's report is a few hundred kB per 1,000 tenants). */
+  storageSize: quantity.default("2Gi"),
+});
+
+/** Prometheus must still hold the whole month when the report runs: 31 days and the hours since. */
+export const SLA_REPORT_MIN_RETENTION_DAYS = 32;
+
 const uptimeKumaSchema = z.strictObject({
   /** kubeconfig context of the cluster Uptime Kuma runs in: never the watched one. */
   context: z.string().min(1),
@@ -398,6 +460,8 @@ export const stackConfigSchema = z
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     receivers: receiversSchema,
     tiers: tiersSchema,
+    slo: sloSchema.default(sloSchema.parse({})),
+    slaReport: slaReportSchema.default(slaReportSchema.parse({ enabled: false })),
     uptimeKuma: uptimeKumaSchema,
   })
   .refine((c) => c.thresholds.volumeUsageCritical > c.thresholds.volumeUsageWarning, {
@@ -415,7 +479,25 @@ export const stackConfigSchema = z
   .refine((c) => c.tiers.standard.slo <= c.tiers.business.slo && c.tiers.business.slo <= c.tiers.high.slo, {
     message: "tier SLOs must not decrease from standard to business to high",
     path: ["tiers"],
-  });
+  })
+  .refine((c) => c.uptimeKuma.context !== c.kubernetes.context, {
+    message:
+      "must name another cluster than kubernetes.context: Uptime Kuma checks the watched cluster from outside",
+    path: ["uptimeKuma", "context"],
+  })
+  .refine(
+    (c) =>
+      !c.slaReport.enabled ||
+      // A malformed retention has its own error already.
+      !durationPattern.test(c.prometheus.retention) ||
+      durationSeconds(c.prometheus.retention) >= SLA_REPORT_MIN_RETENTION_DAYS * 86400,
+    {
+      message:
+        `must be at least ${SLA_REPORT_MIN_RETENTION_DAYS}d while slaReport.enabled is true: ` +
+        "the report of a 31-day month runs after it ends and reads all of it",
+      path: ["prometheus", "retention"],
+    },
+  );
 
 export type PlainStackConfig = z.infer<typeof stackConfigSchema>;
 

@@ -73,6 +73,15 @@ export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
     pagingEvaluationInterval: cfg.prometheus.pagingEvaluationInterval as Duration,
     thresholds: cfg.thresholds,
     tiers,
+    slo: {
+      minRequestRate: cfg.slo.minRequestRate,
+      controlPlane: {
+        availability: cfg.slo.controlPlane.availability / 100,
+        latency: cfg.slo.controlPlane.latency / 100,
+        latencyThresholdSeconds: cfg.slo.controlPlane.latencyThresholdSeconds,
+      },
+    },
+    scrapeInterval: cfg.prometheus.scrapeInterval as Duration,
     runbookBaseUrl: cfg.runbookBaseUrl,
     grafanaUrl: `https://${cfg.ingress.grafanaHost}`,
     selectors: {

@@ -287,6 +287,52 @@ export const BAD_CONFIG_CASES: BadConfigCase[] = [
       "allowed keys here: cpu, memory, cpuLimit",
     ],
   },
+  {
+    name: "Uptime Kuma in the cluster it watches",
+    overrides: with_("uptimeKuma", { context: "cameleer-prod-eu1" }),
+    mentions: ["platform-monitoring:uptimeKuma.context", "another cluster than kubernetes.context"],
+  },
+  {
+    name: "latency SLO threshold that is no histogram bucket",
+    overrides: with_("slo", { controlPlane: { latencyThresholdSeconds: 1 } }),
+    mentions: [
+      "platform-monitoring:slo.controlPlane.latencyThresholdSeconds",
+      "bucket bound",
+      "0.984263336, 1.073741824",
+    ],
+  },
+  {
+    name: "control-plane availability objective of 100 %",
+    overrides: with_("slo", { controlPlane: { availability: 100 } }),
+    mentions: ["platform-monitoring:slo.controlPlane.availability", "<100"],
+  },
+  {
+    name: "SLI traffic floor of zero",
+    overrides: with_("slo", { minRequestRate: 0 }),
+    mentions: ["platform-monitoring:slo.minRequestRate", ">=0.001"],
+  },
+  {
+    name: "SLA report on a retention shorter than a month",
+    overrides: () => ({
+      prometheus: { ...stackValue("prod", "prometheus"), retention: "30d" },
+    }),
+    mentions: ["platform-monitoring:prometheus.retention", "at least 32d while slaReport.enabled"],
+  },
+  {
+    name: "SLA report for an unknown tier",
+    overrides: with_("slaReport", { tiers: ["business", "platinum"] }),
+    mentions: ["platform-monitoring:slaReport.tiers[1]", '"standard"', '"business"', '"high"'],
+  },
+  {
+    name: "SLA report schedule that is not cron",
+    overrides: with_("slaReport", { schedule: "monthly" }),
+    mentions: ["platform-monitoring:slaReport.schedule", "five-field cron schedule"],
+  },
+  {
+    name: "SLA report tier listed twice",
+    overrides: with_("slaReport", { tiers: ["high", "high"] }),
+    mentions: ["platform-monitoring:slaReport.tiers[1].tier", 'duplicate tier "high"'],
+  },
 ];
 
 describe("stack config", () => {

@@ -43,6 +43,20 @@ export interface TierTargets {
   readonly sla: number;
 }
 
+/** The objectives that are not per tier: the SLIs' traffic floor and the control plane's SLOs. */
+export interface SloSettings {
+  /** Requests per second a quiet SLI's failures are counted against (see the stack config). */
+  readonly minRequestRate: number;
+  readonly controlPlane: {
+    /** Objective of the availability SLI, as a ratio (0.999). */
+    readonly availability: number;
+    /** Objective of the latency SLI, as a ratio (0.99). */
+    readonly latency: number;
+    /** The latency SLI's threshold: a bucket bound of the control plane's histogram, in seconds. */
+    readonly latencyThresholdSeconds: number;
+  };
+}
+
 /** The plain names behind the selectors, for test series that must match them. */
 export interface PlatformNames {
   readonly namespaces: {
@@ -84,6 +98,9 @@ export interface RuleContext {
   /** Interval of the groups holding `critical` alerts (they page, so they are evaluated sooner). */
   readonly pagingEvaluationInterval: Duration;
   readonly tiers: Readonly<Record<Tier, TierTargets>>;
+  readonly slo: SloSettings;
+  /** How often every target is scraped; SLIs that must outlast one failed scrape span two. */
+  readonly scrapeInterval: Duration;
   readonly runbookBaseUrl: string;
   readonly grafanaUrl: string;
 }

@@ -2,6 +2,7 @@
  * Pure functions from the catalog to what Prometheus and promtool read: rule groups (the
  * PrometheusRule spec and the rendered rule files) and promtool unit-test files.
  */
+import { durationSeconds } from "../shared/duration";
 import { alertDashboardUrl, runbookUrl, type RuleContext } from "./context";
 import type { AlertDefinition, AreaRules, Duration, ExpectedAlert, LogAlertDefinition } from "./types";
 
@@ -89,20 +90,7 @@ export function ruleGroups(area: AreaRules, ctx: RuleContext): RuleGroup[] {
   return [...recordings, ...alerts];
 }
 
-/** Parses a Prometheus duration into seconds (`1h30m` → 5400). */
-export function durationSeconds(d: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-  let total = 0;
-  let rest = d;
-  const part = /^([0-9]+)(ms|s|m|h|d|w|y)/;
-  while (rest.length > 0) {
-    const m = part.exec(rest);
-    if (!m) throw new Error(`not a Prometheus duration: ${d}`);
-    total += Number(m[1]) * units[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
+export { durationSeconds };
 
 /** The shortest `for` an alert may have: nothing pages on a 2-minute blip or one failed scrape. */
 export const MIN_FOR_SECONDS = 180;
