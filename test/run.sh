@@ -35,16 +35,27 @@ passed=$((passed + mocha_passed))
 failed=$((failed + mocha_failed))
 if [ "${mocha_status}" -ne 0 ] && [ "${mocha_failed}" -eq 0 ]; then failed=$((failed + 1)); failures+=("mocha"); fi
 
+# The render always writes rule files and an Alertmanager config: a missing one fails its step rather
+# than skipping the check.
+check_rules() {
+  local files=("$1"/prometheus/rules/*.yaml)
+  [ -f "${files[0]}" ] || { echo "no rule files in $1/prometheus/rules" >&2; return 1; }
+  promtool check rules "${files[@]}"
+}
+check_alertmanager() {
+  local file="$1/alertmanager/alertmanager.yaml"
+  [ -f "${file}" ] || { echo "missing ${file}" >&2; return 1; }
+  amtool check-config "${file}"
+}
+
 render_root=test/.cache/render
 for stack in $(ls Pulumi.*.yaml | sed -E 's/^Pulumi\.(.+)\.yaml$/\1/'); do
   out="${render_root}/${stack}"
+  # A failed render leaves its output dir alone; clear it so the checks never see a stale render.
+  rm -rf "${out}"
   step "render ${stack}" npm run --silent render -- --stack "${stack}" --out "${out}"
-  if compgen -G "${out}/prometheus/rules/*.yaml" >/dev/null; then
-    step "promtool check rules (${stack})" promtool check rules "${out}"/prometheus/rules/*.yaml
-  fi
-  if [ -f "${out}/alertmanager/alertmanager.yaml" ]; then
-    step "amtool check-config (${stack})" amtool check-config "${out}/alertmanager/alertmanager.yaml"
-  fi
+  step "promtool check rules (${stack})" check_rules "${out}"
+  step "amtool check-config (${stack})" check_alertmanager "${out}"
 done
 
 echo
