@@ -420,7 +420,9 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
     f.counter("cameleer3_server_ingest_events_total", { ...server, outcome: "success" }, 120 * (i + 1));
     f.counter("cameleer3_server_ingest_events_total", { ...server, outcome: "failure" }, 0.5);
     deployment(namespace, jobs.tenantServer, 1);
-    deployment(namespace, "order-routes", 1);
+    // The second tenant scaled its Camel app to two replicas; the new one fits on no node (below).
+    const appScaledUp = t.id === FIXTURE_TENANTS[1].id;
+    deployment(namespace, "order-routes", appScaledUp ? 2 : 1, 1);
     pod(namespace, serverPod, [{ name: jobs.tenantServer, cpu: 0.5, memory: 2 ** 30, limits: true }]);
     pod(namespace, appPod, [{ name: "order-routes", cpu: 0.25, memory: 2 ** 29, limits: true }]);
     if (t.id === FIXTURE_TENANTS[0].id) {
@@ -439,6 +441,27 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
         },
         1 / 3600,
       );
+    }
+    if (appScaledUp) {
+      // Pending and unschedulable for the last 40 minutes: no node, so kube-state-metrics' empty
+      // `node` label is dropped, and no container has a status yet. Requests and limits are the
+      // spec's, as on the running replica.
+      const pending = { ...ksm, namespace, pod: "order-routes-7b9c5d6f4-v6n4c" };
+      const since = (name: string, labels: Labels, value: number) =>
+        f.add({ name, labels, value: () => value, history: 40 * 60 });
+      since("kube_pod_status_phase", { ...pending, phase: "Pending" }, 1);
+      since("kube_pod_status_phase", { ...pending, phase: "Running" }, 0);
+      since("kube_pod_status_unschedulable", pending, 1);
+      since("kube_pod_info", pending, 1);
+      const container = { ...pending, container: "order-routes" };
+      for (const [kind, cpu] of [
+        ["requests", 0.25],
+        ["limits", 0.5],
+      ] as const) {
+        const metric = `kube_pod_container_resource_${kind}`;
+        since(metric, { ...container, resource: "cpu", unit: "core" }, cpu);
+        since(metric, { ...container, resource: "memory", unit: "byte" }, 2 ** 29);
+      }
     }
     for (const [resource, hard, used] of [
       ["requests.cpu", 8, 2.5 + i],
