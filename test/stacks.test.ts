@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { isSecretValue, type StackRun } from "../stacks/mock-runtime";
 import { CHARTS } from "../components/versions";
 import { RULE_SELECTOR_LABELS } from "../components/shared/labels";
+import { DASHBOARD_FACTORIES, DASHBOARDS, FOLDERS, slugify } from "../components/dashboards";
 import { parseStack } from "./helpers/config";
 import { committedRun, inputsOf, inventory, resource, T } from "./helpers/runs";
 
@@ -255,6 +256,42 @@ describe("stack programs under mocks", () => {
         assert.equal(run.outputs.prometheusUrl, `https://${cfg.ingress.prometheusHost}`);
         assert.equal(run.outputs.alertmanagerUrl, `https://${cfg.ingress.alertmanagerHost}`);
         assert.ok(isSecretValue(run.outputs.grafanaAdminPassword));
+      });
+
+      it("exposes the URL of every dashboard it builds and of every Grafana folder", () => {
+        const grafanaUrl = `https://${cfg.ingress.grafanaHost}`;
+        // Only the dashboards the factory list builds: a key registered without a factory has no URL.
+        assert.deepEqual(
+          run.outputs.dashboardUrls,
+          Object.fromEntries(
+            DASHBOARD_FACTORIES.map(({ key }) => [
+              key,
+              `${grafanaUrl}/d/${DASHBOARDS[key].uid}/${slugify(DASHBOARDS[key].title)}`,
+            ]),
+          ),
+        );
+        assert.deepEqual(
+          run.outputs.grafanaFolderUrls,
+          Object.fromEntries(
+            Object.entries(FOLDERS).map(([key, f]) => [
+              key,
+              `${grafanaUrl}/dashboards/f/${f.uid}/${slugify(f.title)}`,
+            ]),
+          ),
+        );
+        // One of each spelled out, so a broken slug cannot hide behind the same helper on both sides.
+        const urls = run.outputs as {
+          dashboardUrls: Record<string, string>;
+          grafanaFolderUrls: Record<string, string>;
+        };
+        assert.equal(
+          urls.dashboardUrls.platformOverview,
+          `${grafanaUrl}/d/cameleer-platform-overview/platform-overview`,
+        );
+        assert.equal(
+          urls.grafanaFolderUrls.tenants,
+          `${grafanaUrl}/dashboards/f/cameleer-tenants/cameleer-tenants`,
+        );
       });
     });
   }
