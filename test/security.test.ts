@@ -531,12 +531,18 @@ describe("security and reliability of the platform", () => {
           assert.equal(v.grafana.resources.requests.memory, cfg.grafana.resources.memory);
         });
 
-        it("sizes Loki from the stack's config (awaits stacks/program.ts, see docs/security.md)", function () {
+        it("sizes every Loki pod from the stack's config", () => {
+          // Staging's sizes equal the component's default; prod's differ, so a lost wiring fails there.
           const v = valuesOf(run, "loki-release");
-          const pod = cfg.loki.mode === "scalable" ? v.write : v.singleBinary;
-          const wanted = { cpu: cfg.loki.resources.cpu, memory: cfg.loki.resources.memory };
-          if (JSON.stringify(pod.resources.requests) !== JSON.stringify(wanted)) this.skip();
-          assert.deepEqual(pod.resources.requests, wanted);
+          const { cpu, memory, cpuLimit } = cfg.loki.resources;
+          const pods = cfg.loki.mode === "scalable" ? ["write", "read", "backend"] : ["singleBinary"];
+          for (const c of pods) {
+            assert.deepEqual(
+              v[c].resources,
+              { requests: { cpu, memory }, limits: cpuLimit ? { cpu: cpuLimit, memory } : { memory } },
+              c,
+            );
+          }
         });
 
         it("keeps Loki's and Grafana's volumes when their releases go", () => {
