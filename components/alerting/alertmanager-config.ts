@@ -11,9 +11,16 @@
  * a Secret (`*_file` fields). The one exception is the dead-man's switch URL, whose token is part of
  * the URL and which Alertmanager's webhook receiver cannot read from a file before v0.26: the whole
  * configuration is therefore delivered as a Secret.
+ *
+ * Inhibition is opt-in and names its alerts: a critical silences only the warnings declared as
+ * explained by it ({@link CRITICAL_EXPLAINS_WARNINGS}), and only when both name the same target.
+ * Alertmanager counts a label absent on both alerts as equal, so every label an inhibit rule compares
+ * must be carried by every alert its source selects; {@link inhibitionProblems} checks that against
+ * the labels the catalog's own promtool tests prove each alert carries.
  */
 import { AREAS, type Area } from "../../stacks/config";
-import type { Severity } from "../alerts/types";
+import { alertLabels } from "../alerts/rule-files";
+import type { AreaRules, Severity } from "../alerts/types";
 
 /** Names of the files (keys of the credentials Secret) each receiver reads. */
 export const CREDENTIAL_KEYS = {
@@ -22,17 +29,217 @@ export const CREDENTIAL_KEYS = {
   pagerduty: (area: Area) => `pagerduty-${area}`,
 } as const;
 
-/** Labels that identify "the same target" for inhibition: all must be equal (or both absent). */
-export const TARGET_LABELS = [
-  "area",
-  "namespace",
-  "tenant",
-  "job",
-  "instance",
-  "pod",
-  "node",
-  "persistentvolumeclaim",
+/**
+ * A critical alert and the warnings it explains when both are about one target: the same condition
+ * at a lower threshold, or one part of what the critical reports for the whole. While the critical
+ * fires, those warnings of that target are held back; warnings of other targets, and warnings it
+ * does not list, still reach the channel.
+ */
+export interface CriticalExplainsWarnings {
+  readonly critical: string;
+  readonly warnings: readonly string[];
+  /**
+   * The labels that name the target. The critical and every listed warning carry all of them (a
+   * label missing on both would match anything); {@link inhibitionProblems} checks it.
+   */
+  readonly sameTarget: readonly string[];
+}
+
+export const CRITICAL_EXPLAINS_WARNINGS: readonly CriticalExplainsWarnings[] = [
+  // The same condition at a lower threshold.
+  {
+    critical: "PersistentVolumeAlmostFull",
+    warnings: ["PersistentVolumeFillingUp", "PersistentVolumeFillingUpPredicted"],
+    sameTarget: ["namespace", "persistentvolumeclaim"],
+  },
+  {
+    critical: "CertificateExpiryImminent",
+    warnings: ["CertificateExpiringSoon"],
+    sameTarget: ["exported_namespace", "name"],
+  },
+  {
+    critical: "JwtSigningKeyExpiryImminent",
+    warnings: ["JwtSigningKeyExpiringSoon"],
+    sameTarget: ["job", "namespace", "kid"],
+  },
+  {
+    critical: "OpenSearchDiskWatermarkHigh",
+    warnings: ["OpenSearchDiskWatermarkLow"],
+    sameTarget: ["job", "cluster", "name"],
+  },
+  { critical: "UsageReportLagCritical", warnings: ["UsageReportLagHigh"], sameTarget: ["job", "namespace"] },
+  // The whole explains its parts.
+  {
+    critical: "ControlPlaneHighErrorRate",
+    warnings: ["ControlPlaneEndpointErrorRateHigh"],
+    sameTarget: ["job", "namespace"],
+  },
+  {
+    critical: "ControlPlaneHighLatency",
+    warnings: ["ControlPlaneEndpointLatencyHigh"],
+    sameTarget: ["job", "namespace"],
+  },
+  {
+    // A wedged JVM fails its readiness probe too.
+    critical: "ControlPlaneLivenessProbeFailing",
+    warnings: ["ControlPlaneReadinessProbeFailing"],
+    sameTarget: ["job", "service"],
+  },
+  {
+    // A red cluster has unassigned primary shards by definition.
+    critical: "OpenSearchClusterRed",
+    warnings: ["OpenSearchUnassignedShards"],
+    sameTarget: ["job", "cluster"],
+  },
+  {
+    critical: "StripeWebhooksAllFailing",
+    warnings: ["StripeWebhookFailureRatioHigh"],
+    sameTarget: ["job", "namespace"],
+  },
 ];
+
+/** One Alertmanager inhibit rule. */
+export interface InhibitRule {
+  readonly source_matchers: readonly string[];
+  readonly target_matchers: readonly string[];
+  /** Labels with the same value on both alerts; see {@link inhibitionProblems}. */
+  readonly equal: readonly string[];
+}
+
+/** A cause that explains many alerts at once, matched by their labels rather than by name. */
+const CAUSE_RULES: readonly InhibitRule[] = [
+  {
+    // An unreachable control plane explains every alert on its own metrics (errors, latency,
+    // provisioning, metering): page once, for the cause.
+    source_matchers: ['alertname="ControlPlaneDown"'],
+    target_matchers: ['job="cameleer-saas"', 'alertname!="ControlPlaneDown"'],
+    equal: ["namespace"],
+  },
+  {
+    // ... and its failing health probes, which carry the prober's job.
+    source_matchers: ['alertname="ControlPlaneDown"'],
+    target_matchers: ['alertname=~"ControlPlane.+ProbeFailing"'],
+    equal: [],
+  },
+  {
+    // A tenant server that is down explains its pods' restarts and errors.
+    source_matchers: ['alertname="TenantServerDown"'],
+    target_matchers: ['area="tenants"', 'severity="warning"'],
+    equal: ["namespace"],
+  },
+  {
+    // A node that is down explains the alerts of the pods it ran.
+    source_matchers: ['alertname="NodeNotReady"'],
+    target_matchers: ['alertname!~"NodeNotReady|Watchdog"'],
+    equal: ["node"],
+  },
+];
+
+/** Every inhibit rule: the declared critical → warning pairs, then the causes. */
+export function inhibitRules(): InhibitRule[] {
+  return [
+    ...CRITICAL_EXPLAINS_WARNINGS.map((p) => ({
+      source_matchers: [`alertname="${p.critical}"`, 'severity="critical"'],
+      target_matchers: [
+        p.warnings.length === 1 ? `alertname="${p.warnings[0]}"` : `alertname=~"${p.warnings.join("|")}"`,
+        'severity="warning"',
+      ],
+      equal: p.sameTarget,
+    })),
+    ...CAUSE_RULES,
+  ];
+}
+
+/** Labels of one alert as it fires (`alertname` included). */
+export type AlertLabelSet = Readonly<Record<string, string>>;
+
+/**
+ * The label sets the catalog's alerts fire with: one per expected alert of every promtool test
+ * case, which promtool checks label for label against the real rule.
+ */
+export function firingLabelSets(catalog: readonly AreaRules[]): AlertLabelSet[] {
+  return catalog.flatMap((area) =>
+    area.alerts.flatMap((def) =>
+      def.tests.flatMap((t) =>
+        t.expect.map((e) => ({ ...e.labels, ...alertLabels(def), alertname: def.alert })),
+      ),
+    ),
+  );
+}
+
+/** Whether labels satisfy one Alertmanager matcher (`name="v"`, `!=`, `=~`, `!~`; regexes anchored). */
+function matches(matcher: string, labels: AlertLabelSet): boolean {
+  const m = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)"(.*)"$/.exec(matcher);
+  if (!m) throw new Error(`unsupported matcher ${matcher}`);
+  const [, name, op, value] = m;
+  const actual = labels[name] ?? "";
+  switch (op) {
+    case "=":
+      return actual === value;
+    case "!=":
+      return actual !== value;
+    case "=~":
+      return new RegExp(`^(?:${value})$`).test(actual);
+    default:
+      return !new RegExp(`^(?:${value})$`).test(actual);
+  }
+}
+
+const selects = (matchers: readonly string[], labels: AlertLabelSet) =>
+  matchers.every((m) => matches(m, labels));
+
+/**
+ * Problems of inhibit rules against the label sets alerts fire with, each a sentence: a rule whose
+ * source selects an alert that lacks an `equal` label (it would inhibit every target lacking it too:
+ * the "same target" of two unrelated alerts), a rule that selects no source or no target that could
+ * match, and a declared pair naming an alert that does not exist, has another severity, or lacks a
+ * target label.
+ */
+export function inhibitionProblems(
+  rules: readonly InhibitRule[],
+  pairs: readonly CriticalExplainsWarnings[],
+  alerts: readonly AlertLabelSet[],
+): string[] {
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    const where = `inhibit rule ${i} (${rule.source_matchers.join(", ")} → ${rule.target_matchers.join(", ")})`;
+    const sources = alerts.filter((a) => selects(rule.source_matchers, a));
+    if (sources.length === 0) problems.push(`${where}: its source matches no alert`);
+    for (const s of sources) {
+      const missing = rule.equal.filter((l) => s[l] === undefined);
+      if (missing.length > 0)
+        problems.push(`${where}: source ${s.alertname} can fire without ${missing.join(", ")}`);
+    }
+    const targets = alerts.filter(
+      (a) => selects(rule.target_matchers, a) && rule.equal.every((l) => a[l] !== undefined),
+    );
+    if (targets.length === 0)
+      problems.push(`${where}: no alert it could inhibit carries ${rule.equal.join(", ")}`);
+  });
+  const byName = new Map<string, AlertLabelSet[]>();
+  for (const a of alerts) byName.set(a.alertname, [...(byName.get(a.alertname) ?? []), a]);
+  for (const p of pairs) {
+    const named: [string, Severity][] = [
+      [p.critical, "critical"],
+      ...p.warnings.map((w): [string, Severity] => [w, "warning"]),
+    ];
+    for (const [name, severity] of named) {
+      const sets = byName.get(name);
+      if (!sets) {
+        problems.push(`${p.critical} explains ${name}: no such alert in the catalog`);
+        continue;
+      }
+      for (const labels of sets) {
+        if (labels.severity !== severity)
+          problems.push(`${p.critical} explains ${name}: ${name} is ${labels.severity}, not ${severity}`);
+        const missing = p.sameTarget.filter((l) => labels[l] === undefined);
+        if (missing.length > 0)
+          problems.push(`${p.critical} explains ${name}: ${name} can fire without ${missing.join(", ")}`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
 
 /** Group timings per severity: pages fast, repeats rarely; chat batches more. */
 export interface GroupTimings {
@@ -184,39 +391,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerConfigInput): Record<
         ...areaRoutes,
       ],
     },
-    inhibit_rules: [
-      {
-        // A critical alert silences the warnings about the same target.
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: TARGET_LABELS,
-      },
-      {
-        // An unreachable control plane explains every alert on its own metrics (errors, latency,
-        // provisioning, metering): page once, for the cause.
-        source_matchers: ['alertname="ControlPlaneDown"'],
-        target_matchers: ['job="cameleer-saas"', 'alertname!="ControlPlaneDown"'],
-        equal: ["namespace"],
-      },
-      {
-        // ... and its failing health probes, which carry the prober's job.
-        source_matchers: ['alertname="ControlPlaneDown"'],
-        target_matchers: ['alertname=~"ControlPlane.+ProbeFailing"'],
-        equal: [],
-      },
-      {
-        // A tenant server that is down explains its pods' restarts and errors.
-        source_matchers: ['alertname="TenantServerDown"'],
-        target_matchers: ['area="tenants"', 'severity="warning"'],
-        equal: ["namespace"],
-      },
-      {
-        // A node that is down explains the alerts of the pods it ran.
-        source_matchers: ['alertname="NodeNotReady"'],
-        target_matchers: ['alertname!="NodeNotReady"'],
-        equal: ["node"],
-      },
-    ],
+    inhibit_rules: inhibitRules(),
     receivers,
   };
 }
