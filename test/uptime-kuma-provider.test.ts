@@ -20,6 +20,8 @@ import {
   monitorToKuma,
   notificationProvider,
   statusPageProvider,
+  statusPageToKuma,
+  STATUS_PAGE_MARKER_CSS,
   type MonitorState,
   type NotificationState,
   type StatusPageState,
@@ -494,6 +496,9 @@ describe("Uptime Kuma dynamic providers against a real server", function () {
     assert.equal(id, "platform");
     const state = outs as StatusPageState;
     assert.deepEqual((await P.statusPage.read(id, state)).props, state);
+    const saved = (await withClient(conn(), (c) => c.getStatusPage(id)))!;
+    assert.equal(saved.customCSS, STATUS_PAGE_MARKER_CSS, "marked in its CSS");
+    assert.deepEqual([saved.description, saved.footerText], ["", ""], "not in the text the public sees");
     await assert.rejects(P.statusPage.create(inputs), /failed/, "a slug is never adopted");
 
     // Edited by hand: another title, the group emptied.
@@ -515,6 +520,43 @@ describe("Uptime Kuma dynamic providers against a real server", function () {
     await P.statusPage.delete(id, state);
     await P.monitor.delete(a.id, a.state);
     await P.monitor.delete(b.id, b.state);
+  });
+
+  it("never reads, edits or deletes a status page it does not manage, even on its own slug", async () => {
+    const { inputs } = await P.statusPage.check(
+      {},
+      { connection: conn(), slug: "reused", title: "Ours", groups: [{ name: "Public", monitorIds: [] }] },
+    );
+    const { id, outs } = await P.statusPage.create(inputs);
+    const state = outs as StatusPageState;
+    // Deleted by hand, and the slug taken by a page made in the UI: no marker in its CSS.
+    const handMade = { ...statusPageToKuma(state).config, title: "Made in the UI", customCSS: "" };
+    await withClient(conn(), async (c) => {
+      await c.deleteStatusPage(id);
+      await c.addStatusPage(handMade.title, id);
+      await c.saveStatusPage(id, handMade, "/icon.svg", []);
+    });
+    assert.deepEqual(await P.statusPage.read(id, state), { id: "" });
+    await assert.rejects(
+      P.statusPage.update(id, { ...state, title: "Old" }, state),
+      /deleted outside Pulumi/,
+    );
+    await P.statusPage.delete(id, state);
+    const survivor = await withClient(conn(), (c) => c.getStatusPage(id));
+    assert.deepEqual([survivor?.title, survivor?.customCSS], ["Made in the UI", ""], "left as it was");
+
+    // Our page with the marker taken out of its CSS by hand is no longer ours either.
+    await withClient(conn(), (c) =>
+      c.saveStatusPage(id, { ...handMade, customCSS: STATUS_PAGE_MARKER_CSS }, "/icon.svg", []),
+    );
+    assert.equal((await P.statusPage.read(id, state)).id, id, "marked: ours");
+    await withClient(conn(), (c) =>
+      c.saveStatusPage(id, { ...handMade, customCSS: "body {}" }, "/icon.svg", []),
+    );
+    assert.deepEqual(await P.statusPage.read(id, state), { id: "" });
+    await P.statusPage.delete(id, state);
+    assert.ok(await withClient(conn(), (c) => c.getStatusPage(id)), "still there");
+    await withClient(conn(), (c) => c.deleteStatusPage(id));
   });
 
   it("logs in with the password once per process, then by token (the server allows 20 a minute)", () => {

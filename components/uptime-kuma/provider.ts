@@ -620,6 +620,14 @@ export function diffStatusPage(olds: object, news: object): PropertyDiff {
 /** The icon every page shows: the server's own (a data URL would be uploaded as the page's logo). */
 const ICON = "/icon.svg";
 
+/**
+ * A status page's managed marker, as its custom CSS: a page has no private text field like a monitor's
+ * description (its description and footer are shown to the public), and a CSS comment changes nothing
+ * on the page. Slugs are reused as freely as monitor ids, so a page is only ever read, edited or deleted
+ * when its CSS starts with this.
+ */
+export const STATUS_PAGE_MARKER_CSS = `/* ${MANAGED_MARKER} */`;
+
 export function statusPageToKuma(s: StatusPageState): {
   config: KumaStatusPageConfig & { logo: string };
   groups: KumaStatusPageGroup[];
@@ -634,7 +642,7 @@ export function statusPageToKuma(s: StatusPageState): {
       showTags: false,
       showPoweredBy: s.showPoweredBy,
       showCertificateExpiry: s.showCertificateExpiry,
-      customCSS: "",
+      customCSS: STATUS_PAGE_MARKER_CSS,
       domainNameList: [],
       googleAnalyticsId: null,
       logo: ICON,
@@ -646,11 +654,18 @@ export function statusPageToKuma(s: StatusPageState): {
   };
 }
 
+/** Whether a live page carries our marker. */
+export function isManagedStatusPage(config: KumaStatusPageConfig): boolean {
+  return (config.customCSS ?? "").startsWith(STATUS_PAGE_MARKER_CSS);
+}
+
+/** The state of a live page, or undefined when it does not carry our marker. */
 export function statusPageFromKuma(
   config: KumaStatusPageConfig,
   groups: KumaStatusPageGroup[],
   connection: UptimeKumaConnection,
-): StatusPageState {
+): StatusPageState | undefined {
+  if (!isManagedStatusPage(config)) return undefined;
   return sortKeys({
     kind: KINDS.statusPage,
     connection,
@@ -691,7 +706,7 @@ export const statusPageProvider = {
     if (!props?.connection) throw new Error("importing an Uptime Kuma status page is not supported");
     const state = await withClient(props.connection, async (client) => {
       const config = await client.getStatusPage(id);
-      if (!config) return undefined;
+      if (!config || !isManagedStatusPage(config)) return undefined;
       return statusPageFromKuma(config, await client.statusPageGroups(id), props.connection);
     });
     if (!state) return { id: "" };
@@ -705,7 +720,8 @@ export const statusPageProvider = {
   ): Promise<pulumi.dynamic.UpdateResult> {
     if (onlyPasswordChanged(diffStatusPage(olds, news))) return { outs: news };
     await withClient(news.connection, async (client) => {
-      if (!(await client.getStatusPage(id))) {
+      const live = await client.getStatusPage(id);
+      if (!live || !isManagedStatusPage(live)) {
         throw new Error(
           `Uptime Kuma status page ${id} was deleted outside Pulumi; run \`pulumi up --refresh\` to recreate it`,
         );
@@ -718,7 +734,8 @@ export const statusPageProvider = {
 
   async delete(id: string, props: StatusPageState): Promise<void> {
     await withClient(props.connection, async (client) => {
-      await client.deleteStatusPage(id);
+      const live = await client.getStatusPage(id);
+      if (live && isManagedStatusPage(live)) await client.deleteStatusPage(id);
     });
   },
 } satisfies pulumi.dynamic.ResourceProvider;
