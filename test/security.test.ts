@@ -246,6 +246,8 @@ function leaves(value: unknown, at: string[] = []): [string[], string][] {
 }
 
 type Values = Record<string, any>;
+const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const valuesOf = (run: StackRun, name: string) => inputsOf<{ values: Values }>(run, T.release, name).values;
 
 describe("security and reliability of the platform", () => {
@@ -486,6 +488,52 @@ describe("security and reliability of the platform", () => {
 
         it("sends no usage reports from Alloy", () => {
           assert.equal(valuesOf(run, "alloy-release").alloy.enableReporting, false);
+        });
+
+        it("lets Alloy list and watch pods, and read no Secret or ConfigMap", () => {
+          // Chart 1.2.1 hard-codes a ClusterRole reading every Secret and ConfigMap: it must not render.
+          const v = valuesOf(run, "alloy-release");
+          assert.deepEqual(v.rbac, { create: false });
+          assert.deepEqual(v.serviceAccount, { create: true, name: "alloy" });
+          const role = inputsOf<Values>(run, CLUSTER_ROLE, "alloy-pods");
+          assert.equal(role.metadata.name, "alloy-pods");
+          assert.deepEqual(role.rules, [
+            { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+          ]);
+          const binding = inputsOf<Values>(run, CLUSTER_ROLE_BINDING, "alloy-pods");
+          assert.deepEqual(binding.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "alloy-pods",
+          });
+          assert.deepEqual(binding.subjects, [
+            { kind: "ServiceAccount", name: "alloy", namespace: cfg.namespaces.monitoring },
+          ]);
+          const bindings = run.resources.filter((r) =>
+            JSON.stringify(reveal<Values>(r.inputs).subjects ?? []).includes('"name":"alloy"'),
+          );
+          assert.deepEqual(
+            bindings.map((r) => `${r.type} ${r.name}`),
+            [`${CLUSTER_ROLE_BINDING} alloy-pods`],
+            "no other binding grants Alloy's service account anything",
+          );
+        });
+
+        it("lets Loki's rules sidecar read ConfigMaps of the monitoring namespace only, with a Role", () => {
+          const v = valuesOf(run, "loki-release");
+          assert.deepEqual(v.rbac, { namespaced: true });
+          assert.deepEqual(v.sidecar.rules, {
+            enabled: true,
+            label: "monitoring.cameleer.io/loki-rules",
+            labelValue: "platform-monitoring",
+            folder: "/rules/fake",
+            searchNamespace: cfg.namespaces.monitoring,
+            resource: "configmap",
+          });
+          // ...which is where the log alert rules are, with the label the sidecar looks for.
+          const rules = inputsOf<Values>(run, T.configMap, "alert-rules-loki").metadata;
+          assert.equal(rules.namespace, cfg.namespaces.monitoring);
+          assert.equal(rules.labels[v.sidecar.rules.label], v.sidecar.rules.labelValue);
         });
       });
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { helmRelease } from "../shared/helm";
+import { COMMON_LABELS } from "../shared/labels";
 import { CHARTS } from "../versions";
 
 export interface LogShipperArgs {
@@ -95,12 +96,45 @@ loki.write "platform" {
 `;
 }
 
-/** Grafana Alloy as a DaemonSet, shipping platform pod logs to Loki. */
+/**
+ * All {@link alloyConfig} reads from the Kubernetes API: the pods of every namespace, which
+ * `discovery.kubernetes` lists and watches to find the node's containers. Logs are read from the
+ * node's files, never through the API, so no `pods/log`; no node, namespace, ConfigMap or Secret.
+ */
+export const ALLOY_RBAC_RULES = [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }];
+
+/**
+ * Grafana Alloy as a DaemonSet, shipping platform pod logs to Loki.
+ *
+ * The pinned chart (1.2.1) hard-codes its ClusterRole: get/list/watch on every Secret and ConfigMap
+ * of the cluster (for `remote.kubernetes.*`), events, nodes, monitoring CRDs. Its `rbac.rules` only
+ * arrive in chart 1.4.0. So the chart creates no RBAC here, and this component binds the chart's
+ * service account to a ClusterRole of {@link ALLOY_RBAC_RULES} only.
+ */
 export class LogShipper extends pulumi.ComponentResource {
   public readonly release: k8s.helm.v3.Release;
+  public readonly clusterRole: k8s.rbac.v1.ClusterRole;
+  public readonly clusterRoleBinding: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: LogShipperArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform-monitoring:logging:LogShipper", name, {}, opts);
+    // Cluster-scoped, so named apart from the chart's former `<name>` ClusterRole, which Helm deletes
+    // on the upgrade that stops rendering it.
+    const rbacName = `${name}-pods`;
+    this.clusterRole = new k8s.rbac.v1.ClusterRole(
+      rbacName,
+      { metadata: { name: rbacName, labels: COMMON_LABELS }, rules: ALLOY_RBAC_RULES },
+      { parent: this },
+    );
+    this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+      rbacName,
+      {
+        metadata: { name: rbacName, labels: COMMON_LABELS },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: rbacName },
+        subjects: [{ kind: "ServiceAccount", name, namespace: args.namespace }],
+      },
+      { parent: this, dependsOn: [this.clusterRole] },
+    );
     const config = pulumi.output(args.lokiUrl).apply((lokiUrl) =>
       alloyConfig({
         lokiUrl,
@@ -124,12 +158,21 @@ export class LogShipper extends pulumi.ComponentResource {
         resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "32Mi" } },
       },
       serviceMonitor: { enabled: true },
+      // The chart's own ClusterRole reads every Secret of the cluster; the binding above replaces it.
+      rbac: { create: false },
+      // Named explicitly: the binding above refers to this service account by name.
+      serviceAccount: { create: true, name },
     };
     this.release = helmRelease(
       `${name}-release`,
       { releaseName: name, namespace: args.namespace, chart: CHARTS.alloy, values },
-      { parent: this },
+      // The new binding exists before the upgrade that removes the chart's, so discovery never stops.
+      { parent: this, dependsOn: [this.clusterRoleBinding] },
     );
-    this.registerOutputs({ release: this.release });
+    this.registerOutputs({
+      release: this.release,
+      clusterRole: this.clusterRole,
+      clusterRoleBinding: this.clusterRoleBinding,
+    });
   }
 }

@@ -142,6 +142,9 @@ export class Loki extends pulumi.ComponentResource {
         },
       },
       // With auth disabled every stream belongs to the tenant "fake": rule files go to its folder.
+      // The rules sidecar reads ConfigMaps of Loki's own namespace only, where the program puts the
+      // log alert rules (AlertRules): with `searchNamespace: ALL` the chart bound a ClusterRole that
+      // reads every Secret of the cluster, tenants' included.
       sidecar: {
         resources: SIDECAR_RESOURCES,
         rules: {
@@ -149,9 +152,13 @@ export class Loki extends pulumi.ComponentResource {
           label: Object.keys(LOKI_RULE_LABELS)[0],
           labelValue: Object.values(LOKI_RULE_LABELS)[0],
           folder: "/rules/fake",
-          searchNamespace: "ALL",
+          searchNamespace: args.namespace,
+          resource: "configmap",
         },
       },
+      // A Role and RoleBinding in the release's namespace instead of the ClusterRole and its binding.
+      // The chart's Role still lists Secrets beside ConfigMaps (hard-coded in 6.x), but only there.
+      rbac: { namespaced: true },
       serviceAccount: {
         create: true,
         annotations: args.storage.type === "s3" ? { "eks.amazonaws.com/role-arn": args.storage.roleArn } : {},
