@@ -395,10 +395,11 @@ const controlPlaneSloSchema = z.strictObject({
 const sloSchema = z.strictObject({
   /**
    * Requests per second below which a tenant's (or the control plane's) failed requests are counted
-   * against this rate instead of the real one: one failed request of a tenant that served three is
-   * not a third of its month's budget. Defaults to 0.05 (3 a minute).
+   * against this rate instead of the real one: a few failed requests of a tenant that served a few
+   * more are not an outage. At 1, a quiet high-tier tenant pages after some 26 failed requests in an
+   * hour, not after two. Defaults to 1.
    */
-  minRequestRate: z.number().min(0.001).max(1000).default(0.05),
+  minRequestRate: z.number().min(0.001).max(1000).default(1),
   controlPlane: controlPlaneSloSchema.default(controlPlaneSloSchema.parse({})),
 });
 

@@ -28,6 +28,7 @@ export const COMPONENT_NAMES = {
   uptimeKuma: "uptime-kuma",
   dashboards: "dashboards",
   networkPolicies: "monitoring-network",
+  slaReport: "sla-report",
 } as const;
 
 export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
@@ -60,8 +61,10 @@ export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
   const { jobs } = names;
   const tenantNs = `namespace=~"${regexEscape(ns.tenantPrefix)}.+"`;
   const inMonitoring = `namespace="${ns.monitoring}"`;
+  /** Percent to ratio, without binary noise in the rules (99.9 → 0.999, not 0.9990000000000001). */
+  const ratio = (percent: number) => Number((percent / 100).toPrecision(12));
   const tiers = Object.fromEntries(
-    TIERS.map((t) => [t, { slo: cfg.tiers[t].slo / 100, sla: cfg.tiers[t].sla / 100 }]),
+    TIERS.map((t) => [t, { slo: ratio(cfg.tiers[t].slo), sla: ratio(cfg.tiers[t].sla) }]),
   ) as Record<Tier, { slo: number; sla: number }>;
   return {
     environment: cfg.environment,
@@ -76,8 +79,8 @@ export function buildRuleContext(cfg: PlainStackConfig): RuleContext {
     slo: {
       minRequestRate: cfg.slo.minRequestRate,
       controlPlane: {
-        availability: cfg.slo.controlPlane.availability / 100,
-        latency: cfg.slo.controlPlane.latency / 100,
+        availability: ratio(cfg.slo.controlPlane.availability),
+        latency: ratio(cfg.slo.controlPlane.latency),
         latencyThresholdSeconds: cfg.slo.controlPlane.latencyThresholdSeconds,
       },
     },

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { alertCatalog, logAlertCatalog } from "../components/alerts/catalog";
+import { alertCatalog, catalogParts, logAlertCatalog } from "../components/alerts/catalog";
 import { kebabCase, runbookPath } from "../components/alerts/context";
 import { catalogProblems } from "../components/alerts/rule-files";
 import type { AreaRules } from "../components/alerts/types";
@@ -51,7 +51,10 @@ describe("alert catalog", () => {
         for (const { name, expr } of exprs) {
           const parsed = parsePromQL(expr);
           if (parsed.errors.length > 0) problems.push(`${name}: syntax error at offset ${parsed.errors[0]}`);
-          if (parsed.metrics.length === 0 && name !== "Watchdog") problems.push(`${name}: selects no metric`);
+          // Watchdog and the recorded constants of config (a tier's objective) select nothing by design.
+          const constant = /^vector\([0-9.e+-]+\)$/.test(expr);
+          if (parsed.metrics.length === 0 && name !== "Watchdog" && !constant)
+            problems.push(`${name}: selects no metric`);
           for (const m of parsed.metrics)
             if (!isKnownMetric(m, recorded)) problems.push(`${name}: unknown metric ${m}`);
         }
@@ -86,7 +89,8 @@ describe("alert catalog", () => {
 
       it("passes promtool check rules and promtool test rules", async function () {
         this.timeout(300_000);
-        const dir = writeRulesAndTests(areas, ctx);
+        // Each factory's part on its own: the same rules as deployed, fewer evaluated per test step.
+        const dir = writeRulesAndTests(catalogParts(ctx), ctx);
         try {
           const check = checkRules(dir);
           assert.ok(check.ok, check.output);

@@ -3,7 +3,7 @@
  * PrometheusRule spec and the rendered rule files) and promtool unit-test files.
  */
 import { durationSeconds } from "../shared/duration";
-import { alertDashboardUrl, runbookUrl, type RuleContext } from "./context";
+import { alertDashboardUrl, regexEscape, runbookUrl, type RuleContext } from "./context";
 import type { AlertDefinition, AreaRules, Duration, ExpectedAlert, LogAlertDefinition } from "./types";
 
 /** A rule as it appears in a Prometheus rule file. */
@@ -163,12 +163,32 @@ function expectedAlert(def: AlertDefinition, ctx: RuleContext, exp: ExpectedAler
   };
 }
 
+/**
+ * The other areas whose recording rules an area's rules or tests read. A test file loads only those:
+ * promtool evaluates every loaded rule at every step, so unrelated recordings only slow it down.
+ */
+export function areasRecordedFor(area: AreaRules, areas: readonly AreaRules[]): AreaRules[] {
+  const texts = [
+    ...area.alerts.map((a) => a.expr),
+    ...(area.recordings ?? []).flatMap((g) => g.rules.map((r) => r.expr)),
+    ...(area.recordingTests ?? []).map((t) => t.expr),
+  ];
+  const reads = (record: string) => {
+    const name = new RegExp(`(^|[^a-zA-Z0-9_:])${regexEscape(record)}($|[^a-zA-Z0-9_:])`);
+    return texts.some((t) => name.test(t));
+  };
+  return areas.filter(
+    (other) => other !== area && (other.recordings ?? []).some((g) => g.rules.some((r) => reads(r.record))),
+  );
+}
+
 /** A promtool test file (`promtool test rules`). */
 export interface PromtoolTestFile {
   /** File name, e.g. `tests-billing.yaml`. */
   readonly file: string;
   readonly rule_files: string[];
   readonly evaluation_interval: string;
+  readonly group_eval_order: string[];
   readonly tests: unknown[];
 }
 
@@ -182,7 +202,6 @@ export function promtoolTests(
   ctx: RuleContext,
   ruleFile: (area: AreaRules) => string,
 ): PromtoolTestFile[] {
-  const recordingFiles = areas.filter((a) => (a.recordings ?? []).length > 0).map(ruleFile);
   const files: PromtoolTestFile[] = [];
   for (const area of areas) {
     const byInterval = new Map<string, unknown[]>();
@@ -207,7 +226,7 @@ export function promtoolTests(
       }
     }
     for (const t of area.recordingTests ?? []) {
-      add(ctx.evaluationInterval, {
+      add(t.evaluationInterval ?? ctx.evaluationInterval, {
         name: `${area.area} recording: ${t.name}`,
         interval: t.interval ?? "1m",
         input_series: t.series.map((s) => ({ series: s.series, values: s.values })),
@@ -220,13 +239,18 @@ export function promtoolTests(
         ],
       });
     }
-    const ruleFiles = [...new Set([ruleFile(area), ...recordingFiles])];
+    const loaded = [...areasRecordedFor(area, areas), area];
+    const ruleFiles = [ruleFile(area), ...areasRecordedFor(area, areas).map(ruleFile)];
+    // promtool would evaluate groups by name; in their files' order, recordings come before the
+    // rules that read them at the same step, as they would within one Prometheus evaluation.
+    const groupOrder = loaded.flatMap((a) => ruleGroups(a, ctx).map((g) => g.name));
     for (const [interval, tests] of [...byInterval.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const suffix = interval === ctx.evaluationInterval ? "" : `-every-${interval}`;
       files.push({
-        file: `tests-${area.area}${suffix}.yaml`,
+        file: `tests-${area.area}${area.part ? `-${area.part}` : ""}${suffix}.yaml`,
         rule_files: ruleFiles,
         evaluation_interval: interval,
+        group_eval_order: groupOrder,
         tests,
       });
     }

@@ -35,3 +35,13 @@ export function histogram(
     return series(`${metric}_bucket`, { ...labels, le: String(b.le) }, counter(cumulative, steps));
   });
 }
+
+/**
+ * A counter written out sample by sample: `increments(i)` is its increase from sample i - 1 to i, for
+ * `steps` samples after the first (which is 0). For shapes the expanding notation cannot say briefly.
+ */
+export function counterOf(steps: number, increments: (i: number) => number): string {
+  const values = [0];
+  for (let i = 1; i <= steps; i++) values.push(values[i - 1] + increments(i));
+  return values.map((v) => String(Math.round(v * 1e9) / 1e9)).join(" ");
+}

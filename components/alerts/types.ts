@@ -91,11 +91,19 @@ export interface RecordingTestCase {
   readonly evalTime: Duration;
   readonly expr: string;
   readonly expect: readonly { readonly labels: string; readonly value: number }[];
+  /** How often promtool evaluates the rules; defaults to the stack's evaluation interval. */
+  readonly evaluationInterval?: Duration;
 }
 
 /** The rules one owning area contributes: its alerts, and recording rules they or dashboards use. */
 export interface AreaRules {
   readonly area: Area;
+  /**
+   * Names one of several factories' contributions to an area (`slo`). Deployed, they are merged into
+   * the area's PrometheusRule; in promtool tests each part's rules load on their own, since promtool
+   * evaluates every loaded rule at every step.
+   */
+  readonly part?: string;
   readonly alerts: readonly AlertDefinition[];
   readonly recordings?: readonly {
     /** Group name suffix; rules in one group are evaluated in order. */

@@ -27,7 +27,7 @@ export function runTool(tool: string, args: string[], pkg: string): ToolResult {
 export function writeRulesAndTests(areas: readonly AreaRules[], ctx: RuleContext, dir?: string): string {
   const out = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
   fs.mkdirSync(out, { recursive: true });
-  const ruleFile = (a: AreaRules) => `${a.area}.yaml`;
+  const ruleFile = (a: AreaRules) => `${a.area}${a.part ? `-${a.part}` : ""}.yaml`;
   for (const a of areas)
     fs.writeFileSync(path.join(out, ruleFile(a)), stableYaml({ groups: ruleGroups(a, ctx) }));
   for (const t of promtoolTests(areas, ctx, ruleFile)) {

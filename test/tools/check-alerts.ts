@@ -1,9 +1,10 @@
 /**
  * Developer aid: `npx ts-node --transpile-only test/tools/check-alerts.ts [area...]` runs the
- * catalog checks and promtool on the named areas (all by default) for both stacks, printing
+ * catalog checks and promtool on the named areas or parts (`tenants`, `tenants-slo`; all by default)
+ * for both stacks, printing
  * promtool's report. The mocha suites run the same checks in `npm test`.
  */
-import { alertCatalog } from "../../components/alerts/catalog";
+import { alertCatalog, catalogParts } from "../../components/alerts/catalog";
 import { catalogProblems } from "../../components/alerts/rule-files";
 import { isKnownMetric } from "../../components/shared/metric-names";
 import { parsePromQL } from "../../components/shared/query-parsing";
@@ -16,7 +17,9 @@ async function main(): Promise<boolean> {
   let failed = false;
   for (const stack of ["prod", "staging"]) {
     const ctx = buildRuleContext(parseStack(stack));
-    const areas = alertCatalog(ctx).filter((a) => wanted.length === 0 || wanted.includes(a.area));
+    const named = (a: { area: string; part?: string }) =>
+      wanted.length === 0 || wanted.includes(a.area) || wanted.includes(`${a.area}-${a.part}`);
+    const areas = alertCatalog(ctx).filter(named);
     const recorded = new Set(
       areas.flatMap((a) => (a.recordings ?? []).flatMap((g) => g.rules.map((r) => r.record))),
     );
@@ -29,7 +32,7 @@ async function main(): Promise<boolean> {
         problems.push(`${a.alert}: unknown metric ${m}`);
       }
     }
-    const dir = writeRulesAndTests(areas, ctx);
+    const dir = writeRulesAndTests(catalogParts(ctx).filter(named), ctx);
     const check = checkRules(dir);
     const test = await testRules(dir);
     console.log(`== ${stack}: ${areas.map((a) => a.area).join(", ")} (${dir})`);

@@ -12,6 +12,7 @@ import { controlPlaneRules } from "./control-plane";
 import { kubernetesRules } from "./kubernetes";
 import { monitoringRules } from "./monitoring";
 import { sharedServicesLogRules, sharedServicesRules } from "./shared-services";
+import { sloRules } from "./slo";
 import { tenantRules } from "./tenants";
 
 export const RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules | AreaRules[])[] = [
@@ -21,15 +22,21 @@ export const RULE_FACTORIES: readonly ((ctx: RuleContext) => AreaRules | AreaRul
   kubernetesRules,
   billingRules,
   monitoringRules,
+  sloRules,
 ];
 
 export const LOG_RULE_FACTORIES: readonly ((ctx: RuleContext) => LogAlertDefinition[])[] = [
   sharedServicesLogRules,
 ];
 
+/** Every factory's contribution to each area, unmerged: what promtool tests load, part by part. */
+export function catalogParts(ctx: RuleContext): AreaRules[] {
+  return RULE_FACTORIES.flatMap((f) => f(ctx));
+}
+
 /** Every area's rules, merged across factories, in the order of `AREAS`. */
 export function alertCatalog(ctx: RuleContext): AreaRules[] {
-  const contributions = RULE_FACTORIES.flatMap((f) => f(ctx));
+  const contributions = catalogParts(ctx);
   return AREAS.map((area) => {
     const parts = contributions.filter((c) => c.area === area);
     return {

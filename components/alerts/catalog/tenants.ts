@@ -13,7 +13,7 @@ import type { AlertDefinition, AreaRules, DashboardLink, TestSeries } from "../t
  * Name of the tenant server's Deployment in every tenant namespace (the same as its
  * `app.kubernetes.io/name`, per the metrics contract); only its replica counts are read here.
  */
-const TENANT_SERVER_DEPLOYMENT = "cameleer3-server";
+export const TENANT_SERVER_DEPLOYMENT = "cameleer3-server";
 
 /**
  * Failed ingest events in 10 minutes below which a tenant is too quiet to judge: one malformed batch
