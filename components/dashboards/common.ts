@@ -281,9 +281,12 @@ export function logsPanel(ctx: RuleContext, o: LogsOptions): logs.PanelBuilder {
 export const TENANT_VARIABLE_QUERY =
   'label_values(kube_namespace_labels{label_cameleer_io_tenant!=""}, label_cameleer_io_tenant)';
 
-/** The tenant picker of tenant dashboards: one tenant at a time, refreshed with the time range. */
-export function tenantVariable(): dashboard.QueryVariableBuilder {
-  return new dashboard.QueryVariableBuilder("tenant")
+/**
+ * The tenant picker of tenant dashboards, refreshed with the time range: one tenant at a time, or
+ * (`multi`) any number of them, all by default; queries then match `tenant=~"$tenant"`.
+ */
+export function tenantVariable(opts: { multi?: boolean } = {}): dashboard.QueryVariableBuilder {
+  const b = new dashboard.QueryVariableBuilder("tenant")
     .label("Tenant")
     .description("Tenant id, from the cameleer.io/tenant label of its namespace")
     .datasource(PROMETHEUS)
@@ -291,8 +294,11 @@ export function tenantVariable(): dashboard.QueryVariableBuilder {
     .definition(TENANT_VARIABLE_QUERY)
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc)
-    .multi(false)
-    .includeAll(false);
+    .multi(opts.multi ?? false)
+    .includeAll(opts.multi ?? false);
+  // "All" as a pattern, not a list of every tenant in the URL and in every query.
+  if (opts.multi) b.allValue(".+").current({ text: "All", value: "$__all" });
+  return b;
 }
 
 /** The namespace matcher of the tenant picked in the `tenant` variable. */

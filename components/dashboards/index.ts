@@ -12,6 +12,7 @@ import { monitoringSelfDashboard } from "./monitoring-self";
 import { platformOverviewDashboard } from "./platform-overview";
 import { DASHBOARDS, type DashboardKey } from "./registry";
 import { securityDashboard } from "./security";
+import { sloDashboard } from "./slo";
 import { tenantHealthDashboard } from "./tenant-health";
 
 // The Pulumi component lives in ./grafana-dashboards and imports this module; it is not re-exported
@@ -41,6 +42,7 @@ export const DASHBOARD_FACTORIES: readonly {
   { key: "security", folder: "platform", build: securityDashboard },
   { key: "monitoringSelf", folder: "platform", build: monitoringSelfDashboard },
   { key: "tenantHealth", folder: "tenants", build: tenantHealthDashboard },
+  { key: "slo", folder: "tenants", build: sloDashboard },
 ];
 
 export interface BuiltDashboard {

@@ -1,12 +1,13 @@
 /**
  * Tenant health: one tenant at a time (the `tenant` variable), everything that tells whether its
- * `cameleer3-server` and Camel apps serve it well, ending with its availability against the SLO of
- * its tier. Every alert of the tenants area links here with `?var-tenant=`.
+ * `cameleer3-server` and Camel apps serve it well, ending with its availability this month against
+ * the SLO of its tier (the SLI of the SLO rules). Every alert of the tenants area links here with `?var-tenant=`.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { RuleContext } from "../alerts/context";
 import { humanizePercentage } from "../alerts/rule-files";
 import { TIERS } from "../../stacks/config";
+import { OBJECTIVES, TENANT_MONTH } from "../slo/sli";
 import {
   buildDashboard,
   lowerThresholds,
@@ -20,9 +21,6 @@ import {
   type DashboardOptions,
 } from "./common";
 
-/** The tier label kube-state-metrics copies from the namespace label `cameleer.io/tier`. */
-const TIER_LABEL = "label_cameleer_io_tier";
-
 export function tenantHealthDashboard(ctx: RuleContext, options: DashboardOptions = {}): Dashboard {
   const t = ctx.thresholds;
   const ns = selectedTenantNamespace(ctx);
@@ -35,16 +33,6 @@ export function tenantHealthDashboard(ctx: RuleContext, options: DashboardOption
   const serverName = ctx.names.jobs.tenantServer;
   const requests = "http_server_requests_seconds_count";
   const ingest = "cameleer3_server_ingest_events_total";
-
-  const success = `sum(increase(${requests}{${server}, status!~"5.."}[$__range]))`;
-  const total = `sum(increase(${requests}{${server}}[$__range]))`;
-  const availability = `${success} / ${total}`;
-  // The SLO of the tenant's tier, read from its namespace's labels at query time: one branch per tier,
-  // of which exactly one matches.
-  const sloTarget = TIERS.map(
-    (tier) =>
-      `(0 * max by (${TIER_LABEL}) (kube_namespace_labels{${ksm}, ${TIER_LABEL}="${tier}"}) + ${ctx.tiers[tier].slo})`,
-  ).join(" or ");
 
   return buildDashboard(
     {
@@ -315,26 +303,26 @@ export function tenantHealthDashboard(ctx: RuleContext, options: DashboardOption
           title: "Availability",
           panels: [
             statPanel(ctx, {
-              title: "Availability vs SLO",
+              title: "Availability this month vs SLO",
               description:
-                "Share of requests not answered with 5xx over the dashboard's range, and the SLO of the " +
-                `tenant's tier (${TIERS.map((tier) => `${tier} ${humanizePercentage(ctx.tiers[tier].slo)}`).join(", ")}).`,
+                "The tenant's availability this calendar month (UTC): time up and requests served without " +
+                "a 5xx (docs/slo.md), and the SLO of its tier " +
+                `(${TIERS.map((tier) => `${tier} ${humanizePercentage(ctx.tiers[tier].slo)}`).join(", ")}). ` +
+                "The Tenant SLOs dashboard has the burn rates.",
               queries: [
-                { expr: availability, legend: "availability" },
-                { expr: sloTarget, legend: "SLO ({{" + TIER_LABEL + "}})" },
+                { expr: `${TENANT_MONTH.availability}{${ns}}`, legend: "availability" },
+                { expr: `${OBJECTIVES.tenantSlo}{${ns}}`, legend: "SLO ({{tier}})" },
               ],
               unit: UNITS.ratio,
               decimals: 3,
               width: 12,
             }),
             statPanel(ctx, {
-              title: "Error budget left",
+              title: "Error budget left this month",
               description:
-                "Share of the range's error budget (1 - SLO) not yet spent: below 0 the tenant's SLO is missed " +
-                "for this range.",
-              queries: [
-                { expr: `1 - (1 - ${availability}) / on () (1 - (${sloTarget}))`, legend: "budget left" },
-              ],
+                "Share of the month's error budget (1 - SLO) not yet spent: below 0 the tenant's SLO is missed " +
+                "this month.",
+              queries: [{ expr: `${TENANT_MONTH.budgetRemaining}{${ns}}`, legend: "budget left" }],
               unit: UNITS.ratio,
               decimals: 1,
               thresholds: lowerThresholds(0, 0.25),

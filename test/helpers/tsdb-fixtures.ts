@@ -13,6 +13,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { RuleContext } from "../../components/alerts/context";
+import {
+  CONTROL_PLANE_SLI,
+  LONG_WINDOWS,
+  OBJECTIVES,
+  SHORT_WINDOWS,
+  TENANT_MONTH,
+  controlPlaneErrorRatioRecord,
+  tenantErrorRatioRecord,
+} from "../../components/slo/sli";
 import { TIERS, type Tier } from "../../stacks/config";
 import { freePort, sleep, waitFor } from "./servers";
 
@@ -823,6 +832,42 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
     f.constant("ALERTS", { ...alert, alertstate: "firing" }, 1);
   }
 
+  // What the SLO rules record: objectives from the config, and each tenant's SLI. acme (business, the first tenant the dashboards pick) had
+  // an outage this month: below its SLA, budget spent, still burning; the others are within budget.
+  for (const tier of TIERS) {
+    f.constant(OBJECTIVES.tierSlo, { tier }, ctx.tiers[tier].slo);
+    f.constant(OBJECTIVES.tierSla, { tier }, ctx.tiers[tier].sla);
+  }
+  const monthElapsed = 0.5;
+  for (const t of FIXTURE_TENANTS) {
+    const tenant = { namespace: tenantNs(t.id), tenant: t.id };
+    const { slo, sla } = ctx.tiers[t.tier];
+    f.constant(OBJECTIVES.tenantSlo, { ...tenant, tier: t.tier }, slo);
+    f.constant(OBJECTIVES.tenantSla, { ...tenant, tier: t.tier }, sla);
+    const errorRatio = t.id === "acme" ? 0.02 : (1 - slo) * 0.3 * (1 + unit(t.id));
+    for (const w of [...SHORT_WINDOWS, ...LONG_WINDOWS]) {
+      f.gauge(tenantErrorRatioRecord(w), tenant, errorRatio, 0.2);
+    }
+    const availability = t.id === "acme" ? sla - 0.0005 : 1 - (1 - slo) * 0.4;
+    f.gauge(TENANT_MONTH.availability, tenant, availability, 0.00001);
+    f.gauge(
+      TENANT_MONTH.budgetRemaining,
+      { ...tenant, tier: t.tier },
+      1 - ((1 - availability) * monthElapsed) / (1 - slo),
+      0.01,
+    );
+  }
+  for (const w of [...SHORT_WINDOWS, ...LONG_WINDOWS]) {
+    f.gauge(
+      controlPlaneErrorRatioRecord("availability", w),
+      {},
+      (1 - ctx.slo.controlPlane.availability) * 0.5,
+      0.3,
+    );
+    f.gauge(controlPlaneErrorRatioRecord("latency", w), {}, (1 - ctx.slo.controlPlane.latency) * 0.7, 0.3);
+  }
+  f.constant(CONTROL_PLANE_SLI.down, {}, 0);
+
   // Exporters' own scrape targets, so `up` covers every job.
   f.constant("up", ksm, 1);
   return f.build();
@@ -870,6 +915,14 @@ export async function startFixturePrometheus(
   series: readonly FixtureSeries[],
   window: FixtureWindow,
 ): Promise<FixturePrometheus> {
+  return startBackfilledPrometheus(openMetrics(series, window));
+}
+
+/**
+ * Backfills OpenMetrics text (samples with timestamps, `# EOF` last) into TSDB blocks with promtool
+ * and starts a Prometheus on 127.0.0.1 serving them. On any failure everything started is stopped.
+ */
+export async function startBackfilledPrometheus(openMetricsText: string): Promise<FixturePrometheus> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboards-tsdb-"));
   const tsdb = path.join(dir, "data");
   const input = path.join(dir, "fixture.om.txt");
@@ -887,10 +940,13 @@ export async function startFixturePrometheus(
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    fs.writeFileSync(input, openMetrics(series, window));
+    fs.writeFileSync(input, openMetricsText);
     fs.mkdirSync(tsdb);
     try {
-      await promisify(execFile)("promtool", ["tsdb", "create-blocks-from", "openmetrics", input, tsdb], {
+      // Day-long blocks: promtool reads the whole input once per block, so 2-hour blocks make a
+      // month of history take ten times longer.
+      const args = ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", input, tsdb];
+      await promisify(execFile)("promtool", args, {
         maxBuffer: 64 * 1024 * 1024,
       });
     } catch (e) {
