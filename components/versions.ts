@@ -42,4 +42,6 @@ export const IMAGES = {
   kubeStateMetrics: { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.16.0" },
   /** 2.x: its push endpoint accepts Alertmanager's POST (2.0.0-beta and later). */
   uptimeKuma: { repository: "louislam/uptime-kuma", tag: "2.0.2-rootless" },
+  /** Runs the monthly SLA report (plain JavaScript, no dependencies); the Node.js the tests run on. */
+  node: { repository: "docker.io/library/node", tag: "20.19.5-alpine" },
 } as const;

@@ -26,6 +26,7 @@ import { at, dotted, items, known, releaseOf, str, TYPES, walk } from "./kuberne
 export const RETAINED_ON_DELETE: readonly string[] = [
   "monitoring-namespace",
   "prometheus-operator-crds-release",
+  "sla-report-data",
   "uptime-kuma-data",
   "uptime-kuma-namespace",
 ];

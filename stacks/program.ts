@@ -24,8 +24,9 @@ import { LogShipper } from "../components/logging/log-shipper";
 import { Loki } from "../components/logging/loki";
 import { MonitoringNetworkPolicies } from "../components/security";
 import { COMMON_LABELS } from "../components/shared/labels";
+import { SlaReportJob } from "../components/slo/sla-report-job";
 import { UptimeKuma } from "../components/uptime-kuma/uptime-kuma";
-import { AREAS } from "./config";
+import { AREAS, TIERS } from "./config";
 import { loadStackConfig, type StackConfig } from "./config";
 import { buildRuleContext, COMPONENT_NAMES as NAMES } from "./rule-context";
 
@@ -227,6 +228,21 @@ export function platform(): Record<string, unknown> {
     },
     afterCrds,
   );
+
+  if (cfg.slaReport.enabled) {
+    new SlaReportJob(
+      NAMES.slaReport,
+      {
+        namespace: ns,
+        prometheusUrl: core.prometheusServiceUrl,
+        schedule: cfg.slaReport.schedule,
+        tiers: cfg.slaReport.tiers.length === TIERS.length ? [] : cfg.slaReport.tiers,
+        storageClass: cfg.kubernetes.storageClass,
+        storageSize: cfg.slaReport.storageSize,
+      },
+      { ...inCluster, dependsOn: [core] },
+    );
+  }
 
   const dashboards = new GrafanaDashboards(
     NAMES.dashboards,

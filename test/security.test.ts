@@ -165,6 +165,7 @@ const PODS = {
     },
   },
   fluxStateMetrics: { namespace: NS, labels: { "app.kubernetes.io/name": "flux-state-metrics" } },
+  slaReport: { namespace: NS, labels: { "app.kubernetes.io/name": "sla-report" } },
   ingressController: { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx" } },
   tenant: { namespace: "tenant-acme", labels: { "app.kubernetes.io/name": "cameleer3-server" } },
   controlPlane: { namespace: "cameleer-system", labels: { "app.kubernetes.io/name": "cameleer-saas" } },
@@ -176,6 +177,7 @@ type PodName = keyof typeof PODS;
 const MATRIX: [PodName, PodName, number, "TCP" | "UDP", boolean][] = [
   ["grafana", "prometheus", PORTS.prometheusWeb, "TCP", true],
   ["ingressController", "prometheus", PORTS.prometheusWeb, "TCP", true],
+  ["slaReport", "prometheus", PORTS.prometheusWeb, "TCP", true],
   ["prometheus", "prometheus", PORTS.prometheusWeb, "TCP", true],
   ["prometheus", "alertmanager", PORTS.alertmanagerWeb, "TCP", true],
   ["lokiBackend", "alertmanager", PORTS.alertmanagerWeb, "TCP", true],
@@ -211,6 +213,8 @@ const MATRIX: [PodName, PodName, number, "TCP" | "UDP", boolean][] = [
   ["tenant", "kubeStateMetrics", 8080, "TCP", false],
   ["apiServer", "prometheus", PORTS.prometheusWeb, "TCP", false],
   ["apiServer", "operator", 8080, "TCP", false],
+  ["slaReport", "alertmanager", PORTS.alertmanagerWeb, "TCP", false],
+  ["slaReport", "grafana", PORTS.grafanaHttp, "TCP", false],
 ];
 
 // --- Credential scanning -----------------------------------------------------------------------------

@@ -251,6 +251,56 @@ describe("stack programs under mocks", () => {
         assert.equal(ksm.extraArgs, undefined);
       });
 
+      it("runs the monthly SLA report on the 1st where the config asks for it, keeping the reports", () => {
+        const names = inventory(run);
+        if (!cfg.slaReport.enabled) {
+          assert.deepEqual(
+            names.filter((n) => n.includes("sla-report")),
+            [],
+          );
+          return;
+        }
+        const job = inputsOf<{ spec: any }>(run, "kubernetes:batch/v1:CronJob", "sla-report").spec;
+        assert.equal(job.schedule, cfg.slaReport.schedule);
+        assert.equal(job.timeZone, "Etc/UTC");
+        assert.equal(job.concurrencyPolicy, "Forbid");
+        const pod = job.jobTemplate.spec.template.spec;
+        const [container] = pod.containers;
+        // Every tier is the default: no --tier filter.
+        assert.deepEqual(container.command, [
+          "node",
+          "/opt/sla-report/sla-report-cli.js",
+          "--month",
+          "previous",
+          "--out",
+          "/reports",
+          "--prometheus",
+          `http://kps-prometheus.${cfg.namespaces.monitoring}.svc:9090`,
+        ]);
+        assert.match(container.image, /^docker\.io\/library\/node:20\.[0-9]+\.[0-9]+-alpine$/);
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(
+          job.jobTemplate.spec.template.metadata.labels["app.kubernetes.io/name"],
+          "sla-report",
+        );
+        const code = inputsOf<{ data: Record<string, string> }>(run, T.configMap, "sla-report-code").data;
+        assert.deepEqual(Object.keys(code).sort(), [
+          "progress.js",
+          "sla-report-cli.js",
+          "sla-report-render.js",
+          "sla-report.js",
+          "sli.js",
+        ]);
+        const claim = inputsOf<{ spec: any }>(
+          run,
+          "kubernetes:core/v1:PersistentVolumeClaim",
+          "sla-report-data",
+        );
+        assert.equal(claim.spec.resources.requests.storage, cfg.slaReport.storageSize);
+        assert.equal(claim.spec.storageClassName, cfg.kubernetes.storageClass);
+      });
+
       it("exposes the UI URLs, and the Grafana admin password only as a secret", () => {
         assert.equal(run.outputs.grafanaUrl, `https://${cfg.ingress.grafanaHost}`);
         assert.equal(run.outputs.prometheusUrl, `https://${cfg.ingress.prometheusHost}`);

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { lokiPodLabels } from "../logging/loki";
+import { SLA_REPORT_POD_LABELS } from "../slo/sla-report-job";
 import { COMMON_LABELS } from "../shared/labels";
 
 /** Helm release names the program gives the charts: their pods' labels carry them. */
@@ -73,6 +74,8 @@ export function monitoringPodSelectors(releases: MonitoringReleases) {
     alloy: {
       matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": releases.logShipper },
     },
+    /** The monthly SLA report's job, which queries Prometheus. */
+    slaReport: { matchLabels: { ...SLA_REPORT_POD_LABELS } },
   } satisfies Record<string, LabelSelector>;
 }
 
@@ -114,7 +117,7 @@ export function networkPolicySpecs(args: {
     {
       suffix: "prometheus",
       spec: ingress(pods.prometheus, [
-        { from: [from(pods.grafana), ingressController], ports: tcp(P.prometheusWeb) },
+        { from: [from(pods.grafana), from(pods.slaReport), ingressController], ports: tcp(P.prometheusWeb) },
       ]),
     },
     {
