@@ -168,6 +168,8 @@ describe("Alertmanager configuration builder", () => {
         ...CRITICAL_EXPLAINS_WARNINGS.map((p) => `alertname="${p.critical}"`),
         'alertname="ControlPlaneDown"',
         'alertname="ControlPlaneDown"',
+        'alertname="ControlPlaneDown"',
+        'alertname="TenantServerDown"',
         'alertname="TenantServerDown"',
         'alertname="NodeNotReady"',
       ],
@@ -314,6 +316,24 @@ const inhibitionCases: InhibitionCase[] = [
     source: { alert: "ControlPlaneDown" },
     target: { alert: "ControlPlaneHighErrorRate" },
     inhibited: true,
+  },
+  {
+    name: "a down control plane hides the fast burn of its error budget: one page for the outage",
+    source: { alert: "ControlPlaneDown" },
+    target: { alert: "ControlPlaneErrorBudgetFastBurn" },
+    inhibited: true,
+  },
+  {
+    name: "a down tenant server hides the fast burn of its tenant's budget",
+    source: { alert: "TenantServerDown" },
+    target: { alert: "TenantErrorBudgetFastBurn" },
+    inhibited: true,
+  },
+  {
+    name: "a down tenant server does not hide another tenant's budget burn",
+    source: { alert: "TenantServerDown" },
+    target: { alert: "TenantErrorBudgetFastBurn", labels: { namespace: "tenant-globex", tenant: "globex" } },
+    inhibited: false,
   },
   {
     name: "a down node hides the OOM kills of its pods",

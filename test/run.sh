@@ -24,6 +24,10 @@ step "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
 step "lint (eslint)" npx eslint .
 step "format (prettier --check)" npx prettier --check --log-level warn .
 
+# The real Uptime Kuma server the provider tests run: installed once into test/.cache (its SQLite
+# binding compiles from source the first time, a few minutes), then reused.
+step "Uptime Kuma server for the provider tests" bash test/uptime-kuma-server/install.sh
+
 mocha_out=$(mktemp)
 echo "== mocha"
 npx mocha "test/**/*.test.ts" 2>&1 | tee "${mocha_out}"

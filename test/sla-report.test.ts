@@ -386,7 +386,10 @@ describe("monthly SLA report against a real Prometheus", function () {
         );
         // A sibling that is not shipped is missing too.
         assert.throws(() => slaReportScripts(dir, ["a"]), /a\.ts imports "\.\/b"/);
-        fs.writeFileSync(path.join(dir, "b.ts"), 'import * as path from "node:path";\nexport const b = path.sep;\n');
+        fs.writeFileSync(
+          path.join(dir, "b.ts"),
+          'import * as path from "node:path";\nexport const b = path.sep;\n',
+        );
         assert.deepEqual(Object.keys(slaReportScripts(dir, ["a", "b"])), ["a.js", "b.js"]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

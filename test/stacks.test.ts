@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { isSecretValue, type StackRun } from "../stacks/mock-runtime";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isSecretValue, REPO_ROOT, type StackRun } from "../stacks/mock-runtime";
 import { CHARTS } from "../components/versions";
 import { RULE_SELECTOR_LABELS } from "../components/shared/labels";
 import { DASHBOARD_FACTORIES, DASHBOARDS, FOLDERS, slugify } from "../components/dashboards";
@@ -61,6 +63,15 @@ describe("stack programs under mocks", () => {
         ];
         const actual = inventory(run);
         for (const e of expected) assert.ok(actual.includes(e), `missing ${e}`);
+      });
+
+      it("registers exactly the resources of its inventory (test/inventory/<stack>.txt)", () => {
+        // The reviewed list of every resource, type and name: a resource added, renamed (which
+        // would replace it) or lost shows as a diff here. UPDATE_INVENTORY=1 rewrites the file.
+        const file = path.join(REPO_ROOT, "test", "inventory", `${stack}.txt`);
+        const actual = inventory(run).join("\n") + "\n";
+        if (process.env.UPDATE_INVENTORY === "1") fs.writeFileSync(file, actual);
+        assert.equal(actual, fs.readFileSync(file, "utf8"));
       });
 
       it("gives every Kubernetes object an explicit namespace-scoped name, so two runs never differ", () => {

@@ -122,9 +122,21 @@ const CAUSE_RULES: readonly InhibitRule[] = [
     equal: [],
   },
   {
+    // ... and the burn of the control plane's error and latency budgets, which its SLIs count.
+    source_matchers: ['alertname="ControlPlaneDown"'],
+    target_matchers: ['alertname=~"ControlPlane(Error|Latency)Budget(Fast|Slow)Burn"'],
+    equal: [],
+  },
+  {
     // A tenant server that is down explains its pods' restarts and errors.
     source_matchers: ['alertname="TenantServerDown"'],
     target_matchers: ['area="tenants"', 'severity="warning"'],
+    equal: ["namespace"],
+  },
+  {
+    // ... and the fast burn of that tenant's error budget: one page for the outage.
+    source_matchers: ['alertname="TenantServerDown"'],
+    target_matchers: ['alertname="TenantErrorBudgetFastBurn"'],
     equal: ["namespace"],
   },
   {

@@ -200,36 +200,24 @@ export function sloDashboard(ctx: RuleContext, options: DashboardOptions = {}): 
               width: 6,
               alerts: ["ControlPlaneLatencyBudgetSlowBurn"],
             }),
-            timeseriesPanel(ctx, {
-              title: "API availability burn rate",
-              description:
-                "The availability SLI's error ratio as a multiple of its budget over 1 h and 6 h; the fast-burn " +
-                `page needs ${BURN_RATE_ALERTS.page.map((w) => `${w.factor} over ${w.long}`).join(" or ")} (and the short window).`,
-              queries: BURN_RATE_ALERTS.page.map((w) => ({
-                expr: cpBurn("availability", w.long),
-                legend: w.long,
-              })),
-              unit: UNITS.count,
-              min: 0,
-              thresholds: upperThresholds(BURN_RATE_ALERTS.page[1].factor, BURN_RATE_ALERTS.page[0].factor),
-              width: 6,
-              alerts: ["ControlPlaneErrorBudgetFastBurn"],
-            }),
-            timeseriesPanel(ctx, {
-              title: "API latency burn rate",
-              description:
-                "The latency SLI's slow share as a multiple of its budget over 1 h and 6 h; the fast-burn " +
-                `page needs ${BURN_RATE_ALERTS.page.map((w) => `${w.factor} over ${w.long}`).join(" or ")} (and the short window).`,
-              queries: BURN_RATE_ALERTS.page.map((w) => ({
-                expr: cpBurn("latency", w.long),
-                legend: w.long,
-              })),
-              unit: UNITS.count,
-              min: 0,
-              thresholds: upperThresholds(BURN_RATE_ALERTS.page[1].factor, BURN_RATE_ALERTS.page[0].factor),
-              width: 6,
-              alerts: ["ControlPlaneLatencyBudgetFastBurn"],
-            }),
+            ...(["availability", "latency"] as const).map((sli) =>
+              timeseriesPanel(ctx, {
+                title: `API ${sli} burn rate`,
+                description:
+                  `The ${sli} SLI's error ratio as a multiple of its budget over 1 h and 6 h; the fast-burn ` +
+                  `page needs ${BURN_RATE_ALERTS.page.map((w) => `${w.factor} over ${w.long}`).join(" or ")} (and the short window).`,
+                queries: BURN_RATE_ALERTS.page.map((w) => ({ expr: cpBurn(sli, w.long), legend: w.long })),
+                unit: UNITS.count,
+                min: 0,
+                thresholds: upperThresholds(BURN_RATE_ALERTS.page[1].factor, BURN_RATE_ALERTS.page[0].factor),
+                width: 6,
+                alerts: [
+                  sli === "availability"
+                    ? "ControlPlaneErrorBudgetFastBurn"
+                    : "ControlPlaneLatencyBudgetFastBurn",
+                ],
+              }),
+            ),
             timeseriesPanel(ctx, {
               title: "API down",
               description:

@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
 import { COMMON_LABELS } from "../shared/labels";
+import { CONTAINER_SECURITY, nonRootPodSecurity } from "../shared/pod-security";
 import { IMAGES } from "../versions";
 
 /** The modules the report runs, in this folder: the CLI and everything it imports. */
@@ -146,14 +147,7 @@ export class SlaReportJob extends pulumi.ComponentResource {
                 spec: {
                   restartPolicy: "Never",
                   automountServiceAccountToken: false,
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: RUN_AS,
-                    runAsGroup: RUN_AS,
-                    fsGroup: RUN_AS,
-                    fsGroupChangePolicy: "OnRootMismatch",
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: nonRootPodSecurity(RUN_AS),
                   containers: [
                     {
                       name: "sla-report",
@@ -162,11 +156,7 @@ export class SlaReportJob extends pulumi.ComponentResource {
                         .output(args.prometheusUrl)
                         .apply((url) => [...cli, "--prometheus", url]),
                       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                      securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        capabilities: { drop: ["ALL"] },
-                      },
+                      securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: true },
                       volumeMounts: [
                         { name: "code", mountPath: SLA_REPORT_CODE_DIR, readOnly: true },
                         { name: "reports", mountPath: SLA_REPORT_OUT_DIR },

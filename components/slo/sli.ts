@@ -104,6 +104,18 @@ export const TENANT_MONTH = {
   budgetRemaining: "tenant:slo_error_budget_remaining:ratio_mtd",
 } as const;
 
+/**
+ * The month's sums of each tile, recorded one per rule: a rule reads one tile series per tenant (8,928
+ * samples at the end of a 31-day month), so a single query stays under Prometheus's default limit of
+ * 50 million samples up to some 5,000 tenants; reading all four at once would reach it at 1,400.
+ */
+export const TENANT_MONTH_SUMS = {
+  downTiles: "tenant:server_down_tiles:sum_mtd",
+  tiles: "tenant:server_down_tiles:count_mtd",
+  errors: "tenant:slo_request_errors_tiles:sum_mtd",
+  requests: "tenant:slo_requests_tiles:sum_mtd",
+} as const;
+
 /** `1 - (1 - D) * (1 - E)`: the error ratio from its two parts, matched on `by`. */
 export function combineErrorRatio(by: string, downRatio: string, requestErrorRatio: string): string {
   return `1 - (1 - ${downRatio}) * on (${by}) (1 - ${requestErrorRatio})`;
@@ -164,19 +176,19 @@ export function tenantDowntimeMinutesExpr(range: string, at?: number): string {
 export const CURRENT_MONTH = 'count_values("month", month())';
 
 /**
- * Month-to-date availability, from the tiles of the current calendar month (UTC). A range of 31 days
- * holds at most this month and the end of the one before, and the `month` label tells them apart: no
- * subquery, no `@`, and the cost of one read of each tile.
+ * A month-to-date sum of tiles of the current calendar month (UTC). A range of 31 days holds at most
+ * this month and the end of the one before, and the `month` label tells them apart: no subquery, no
+ * `@`, one read of each tile.
  */
+export function tenantMonthSumExpr(fn: "sum_over_time" | "count_over_time", tile: string): string {
+  return `sum by (${TENANT_LABELS}) (${fn}(${tile}[31d]) and on (month) ${CURRENT_MONTH})`;
+}
+
+/** Month-to-date availability, from the month's sums ({@link TENANT_MONTH_SUMS}). */
 export function tenantMonthToDateAvailabilityExpr(): string {
-  const thisMonth = (fn: "sum_over_time" | "count_over_time", tile: string) =>
-    `sum by (${TENANT_LABELS}) (${fn}(${tile}[31d]) and on (month) ${CURRENT_MONTH})`;
-  const down =
-    `(${thisMonth("sum_over_time", TENANT_TILES.down)}` +
-    ` / on (${TENANT_LABELS}) ${thisMonth("count_over_time", TENANT_TILES.down)})`;
-  const errors =
-    `(${thisMonth("sum_over_time", TENANT_TILES.errors)}` +
-    ` / on (${TENANT_LABELS}) ${thisMonth("sum_over_time", TENANT_TILES.requests)})`;
+  const s = TENANT_MONTH_SUMS;
+  const down = `(${s.downTiles} / on (${TENANT_LABELS}) ${s.tiles})`;
+  const errors = `(${s.errors} / on (${TENANT_LABELS}) ${s.requests})`;
   return `(1 - ${down}) * on (${TENANT_LABELS}) (1 - ${errors})`;
 }
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { COMMON_LABELS } from "../shared/labels";
+import { CONTAINER_SECURITY, nonRootPodSecurity } from "../shared/pod-security";
 import { IMAGES } from "../versions";
 import {
   MIN_INTERVAL_SECONDS,
@@ -154,10 +155,6 @@ export class UptimeKuma extends pulumi.ComponentResource {
       { ...inCluster, retainOnDelete: true },
     );
 
-    const containerSecurity = {
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ["ALL"] },
-    };
     const probe = (periodSeconds: number, failureThreshold: number) => ({
       httpGet: { path: "/api/entry-page", port: "http" },
       periodSeconds,
@@ -177,14 +174,7 @@ export class UptimeKuma extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: RUN_AS,
-                runAsGroup: RUN_AS,
-                fsGroup: RUN_AS,
-                fsGroupChangePolicy: "OnRootMismatch",
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: nonRootPodSecurity(RUN_AS),
               initContainers: [
                 {
                   name: "db-config",
@@ -195,7 +185,7 @@ export class UptimeKuma extends pulumi.ComponentResource {
                     `test -s /app/data/db-config.json || printf '%s' '${DB_CONFIG}' > /app/data/db-config.json`,
                   ],
                   volumeMounts: [{ name: "data", mountPath: "/app/data" }],
-                  securityContext: containerSecurity,
+                  securityContext: CONTAINER_SECURITY,
                   resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
                 },
               ],
@@ -211,7 +201,7 @@ export class UptimeKuma extends pulumi.ComponentResource {
                   startupProbe: probe(5, 60),
                   readinessProbe: probe(10, 3),
                   livenessProbe: probe(30, 3),
-                  securityContext: containerSecurity,
+                  securityContext: CONTAINER_SECURITY,
                 },
               ],
               volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }],

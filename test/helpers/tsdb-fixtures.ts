@@ -143,7 +143,11 @@ class FixtureBuilder {
 }
 
 /** Every series the dashboards of a stack read, for the window given. */
-export function platformSeries(ctx: RuleContext, window: FixtureWindow): FixtureSeries[] {
+export function platformSeries(
+  ctx: RuleContext,
+  window: FixtureWindow,
+  tenants: readonly FixtureTenant[] = FIXTURE_TENANTS,
+): FixtureSeries[] {
   const f = new FixtureBuilder(window);
   const { jobs, namespaces } = ctx.names;
   const tenantNs = (id: string) => `${ctx.tenantPrefix}${id}`;
@@ -328,7 +332,7 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
       );
     }
     f.gauge("cameleer_provisioning_queue_depth", cp, 3, 0.9);
-    for (const t of FIXTURE_TENANTS)
+    for (const t of tenants)
       f.gauge("cameleer_active_agents", { ...cp, tenant: t.id }, 4 + 10 * unit(t.id), 0.2);
     for (const [reason, rate] of [
       ["bad_credentials", 0.05],
@@ -394,7 +398,7 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
     pod(cp.namespace, cp.pod, [{ name: jobs.controlPlane, cpu: 1, memory: 2 ** 31 }]);
 
   // Tenants: a namespace each, with its labels, its server and a Camel app.
-  for (const [i, t] of FIXTURE_TENANTS.entries()) {
+  for (const [i, t] of tenants.entries()) {
     const namespace = tenantNs(t.id);
     f.constant(
       "kube_namespace_labels",
@@ -430,11 +434,11 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
     f.counter("cameleer3_server_ingest_events_total", { ...server, outcome: "failure" }, 0.5);
     deployment(namespace, jobs.tenantServer, 1);
     // The second tenant scaled its Camel app to two replicas; the new one fits on no node (below).
-    const appScaledUp = t.id === FIXTURE_TENANTS[1].id;
+    const appScaledUp = t.id === tenants[1].id;
     deployment(namespace, "order-routes", appScaledUp ? 2 : 1, 1);
     pod(namespace, serverPod, [{ name: jobs.tenantServer, cpu: 0.5, memory: 2 ** 30, limits: true }]);
     pod(namespace, appPod, [{ name: "order-routes", cpu: 0.25, memory: 2 ** 29, limits: true }]);
-    if (t.id === FIXTURE_TENANTS[0].id) {
+    if (t.id === tenants[0].id) {
       // The first tenant's Camel app was OOM-killed and restarted: the panels that show it have rows.
       const app = { ...ksm, namespace, pod: appPod, container: "order-routes" };
       f.constant("kube_pod_container_status_last_terminated_reason", { ...app, reason: "OOMKilled" }, 1);
@@ -823,8 +827,8 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
       alertname: "TenantPodOOMKilled",
       severity: "warning",
       area: "tenants",
-      namespace: tenantNs(FIXTURE_TENANTS[0].id),
-      tenant: FIXTURE_TENANTS[0].id,
+      namespace: tenantNs(tenants[0].id),
+      tenant: tenants[0].id,
     },
     { alertname: "FluxReconciliationFailing", severity: "warning", area: "shared-services" },
   ];
@@ -839,7 +843,7 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
     f.constant(OBJECTIVES.tierSla, { tier }, ctx.tiers[tier].sla);
   }
   const monthElapsed = 0.5;
-  for (const t of FIXTURE_TENANTS) {
+  for (const t of tenants) {
     const tenant = { namespace: tenantNs(t.id), tenant: t.id };
     const { slo, sla } = ctx.tiers[t.tier];
     f.constant(OBJECTIVES.tenantSlo, { ...tenant, tier: t.tier }, slo);
@@ -873,10 +877,9 @@ export function platformSeries(ctx: RuleContext, window: FixtureWindow): Fixture
   return f.build();
 }
 
-/** OpenMetrics text of the series, sampled over the window (what promtool's backfill reads). */
-export function openMetrics(series: readonly FixtureSeries[], window: FixtureWindow): string {
+/** OpenMetrics lines of the series, sampled over the window (what promtool's backfill reads). */
+export function* openMetricsLines(series: Iterable<FixtureSeries>, window: FixtureWindow): Generator<string> {
   const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-  const lines: string[] = [];
   for (const s of series) {
     const labels = Object.keys(s.labels)
       .sort()
@@ -887,11 +890,61 @@ export function openMetrics(series: readonly FixtureSeries[], window: FixtureWin
     for (let t = window.end - Math.floor(history / step) * step; t <= window.end; t += step) {
       const v = s.value(t);
       if (!Number.isFinite(v)) throw new Error(`fixture series ${s.name}{${labels}} is not finite at ${t}`);
-      lines.push(`${s.name}{${labels}} ${v} ${t}`);
+      yield `${s.name}{${labels}} ${v} ${t}`;
     }
   }
-  lines.push("# EOF", "");
-  return lines.join("\n");
+}
+
+/** OpenMetrics text of the series, sampled over the window, `# EOF` last. */
+export function openMetrics(series: readonly FixtureSeries[], window: FixtureWindow): string {
+  return [...openMetricsLines(series, window), "# EOF", ""].join("\n");
+}
+
+/**
+ * Writes OpenMetrics lines to a file as they come, `# EOF` last: fixtures of thousands of tenants are
+ * larger than a JavaScript string may be.
+ */
+export async function writeOpenMetrics(file: string, lines: Iterable<string>): Promise<number> {
+  const out = fs.createWriteStream(file);
+  let count = 0;
+  let chunk: string[] = [];
+  const flush = async () => {
+    if (!out.write(chunk.join("\n") + "\n"))
+      await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+    chunk = [];
+  };
+  for (const line of lines) {
+    chunk.push(line);
+    count++;
+    if (chunk.length >= 10_000) await flush();
+  }
+  chunk.push("# EOF");
+  await flush();
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  return count;
+}
+
+/**
+ * Backfills an OpenMetrics file into TSDB blocks in `tsdb` with promtool. promtool reads the whole
+ * input once per block, so `maxBlockDuration` should cover the input's span in a few blocks: the
+ * default, a day, makes a month of history 31 passes instead of 372.
+ */
+export async function backfill(input: string, tsdb: string, maxBlockDuration = "24h"): Promise<void> {
+  fs.mkdirSync(tsdb, { recursive: true });
+  try {
+    const args = [
+      "tsdb",
+      "create-blocks-from",
+      "openmetrics",
+      "-q",
+      `--max-block-duration=${maxBlockDuration}`,
+    ];
+    await promisify(execFile)("promtool", [...args, input, tsdb], { maxBuffer: 64 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code === "ENOENT") throw new Error("promtool is not installed: apt-get install prometheus");
+    throw new Error(`promtool tsdb create-blocks-from openmetrics failed:\n${err.stderr ?? err.message}`);
+  }
 }
 
 /** The metric names a fixture holds. */
@@ -923,9 +976,28 @@ export async function startFixturePrometheus(
  * and starts a Prometheus on 127.0.0.1 serving them. On any failure everything started is stopped.
  */
 export async function startBackfilledPrometheus(openMetricsText: string): Promise<FixturePrometheus> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboards-tsdb-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fixture-tsdb-"));
+  try {
+    const input = path.join(dir, "fixture.om.txt");
+    fs.writeFileSync(input, openMetricsText);
+    await backfill(input, path.join(dir, "data"));
+    fs.rmSync(input);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return servePrometheus(dir);
+}
+
+/**
+ * Starts a Prometheus on 127.0.0.1 over the TSDB in `<dir>/data`; stopping it (by PID) removes
+ * `dir`. `extraArgs` are further flags. On any failure everything started is stopped again.
+ */
+export async function servePrometheus(
+  dir: string,
+  extraArgs: readonly string[] = [],
+): Promise<FixturePrometheus> {
   const tsdb = path.join(dir, "data");
-  const input = path.join(dir, "fixture.om.txt");
   let output = "";
   let child: ReturnType<typeof spawn> | undefined;
   const stop = async () => {
@@ -940,21 +1012,6 @@ export async function startBackfilledPrometheus(openMetricsText: string): Promis
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    fs.writeFileSync(input, openMetricsText);
-    fs.mkdirSync(tsdb);
-    try {
-      // Day-long blocks: promtool reads the whole input once per block, so 2-hour blocks make a
-      // month of history take ten times longer.
-      const args = ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", input, tsdb];
-      await promisify(execFile)("promtool", args, {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: string };
-      if (err.code === "ENOENT") throw new Error("promtool is not installed: apt-get install prometheus");
-      throw new Error(`promtool tsdb create-blocks-from openmetrics failed:\n${err.stderr ?? err.message}`);
-    }
-    fs.rmSync(input);
     const config = path.join(dir, "prometheus.yml");
     fs.writeFileSync(config, "global:\n  scrape_interval: 30s\n");
     const port = await freePort();
@@ -968,6 +1025,7 @@ export async function startBackfilledPrometheus(openMetricsText: string): Promis
         "--storage.tsdb.retention.time=3650d",
         `--web.listen-address=127.0.0.1:${port}`,
         "--log.level=warn",
+        ...extraArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -993,7 +1051,7 @@ export async function startBackfilledPrometheus(openMetricsText: string): Promis
             return undefined;
           }
         },
-        30_000,
+        120_000,
       ),
       failed,
     ]);
