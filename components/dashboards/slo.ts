@@ -53,6 +53,20 @@ export function sloDashboard(ctx: RuleContext, options: DashboardOptions = {}): 
       thresholds: upperThresholds(w.factor),
       alerts: [alert],
     });
+  /** How many tenants' availability this month is below an objective. */
+  const belowPanel = (what: string, objective: string, meaning: string, alerts: string[]) =>
+    statPanel(ctx, {
+      title: `Tenants below their ${what}`,
+      description: `Tenants whose availability this calendar month is ${meaning}.`,
+      queries: [
+        {
+          expr: `count(${TENANT_MONTH.availability}{${picked}} < on (${TENANT_LABELS}) ${objective}) or vector(0)`,
+        },
+      ],
+      unit: UNITS.count,
+      thresholds: upperThresholds(1),
+      alerts,
+    });
   const cp = ctx.slo.controlPlane;
   const cpBurn = (sli: "availability" | "latency", w: SloWindow) =>
     `${controlPlaneErrorRatioRecord(sli, w)} / ${sli === "availability" ? 1 - cp.availability : 1 - cp.latency}`;
@@ -74,35 +88,13 @@ export function sloDashboard(ctx: RuleContext, options: DashboardOptions = {}): 
         {
           title: "This month (UTC)",
           panels: [
-            statPanel(ctx, {
-              title: "Tenants below their SLA",
-              description:
-                "Tenants whose availability this calendar month is below their tier's SLA: owed service " +
-                "credits if the month ended now.",
-              queries: [
-                {
-                  expr:
-                    `count(${TENANT_MONTH.availability}{${picked}} < on (${TENANT_LABELS}) ` +
-                    `${OBJECTIVES.tenantSla}) or vector(0)`,
-                },
-              ],
-              unit: UNITS.count,
-              thresholds: upperThresholds(1),
-              alerts: ["TenantSlaBreached"],
-            }),
-            statPanel(ctx, {
-              title: "Tenants below their SLO",
-              description: "Tenants whose availability this month is below their tier's objective.",
-              queries: [
-                {
-                  expr:
-                    `count(${TENANT_MONTH.availability}{${picked}} < on (${TENANT_LABELS}) ` +
-                    `${OBJECTIVES.tenantSlo}) or vector(0)`,
-                },
-              ],
-              unit: UNITS.count,
-              thresholds: upperThresholds(1),
-            }),
+            belowPanel(
+              "SLA",
+              OBJECTIVES.tenantSla,
+              "below their tier's SLA: owed service credits if the month ended now",
+              ["TenantSlaBreached"],
+            ),
+            belowPanel("SLO", OBJECTIVES.tenantSlo, "below their tier's objective", []),
             statPanel(ctx, {
               title: "Tenant namespaces by tier",
               description:
